@@ -13,4 +13,13 @@ public final class DecisionEngine {
     public static Decision decide(SendRequest send, SubjectLedger ledger, Policy policy) {
         throw new UnsupportedOperationException("not yet");
     }
+
+    /**
+     * Decides a deferred send again at {@code atMillis} (its notBefore), against the ledger as of
+     * then. The send's own earlier DEFER does not make it a duplicate of itself.
+     */
+    public static Decision redecide(
+            SendRequest send, long atMillis, SubjectLedger ledger, Policy policy) {
+        throw new UnsupportedOperationException("not yet");
+    }
 }
