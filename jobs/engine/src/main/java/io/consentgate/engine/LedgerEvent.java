@@ -114,6 +114,17 @@ final class LedgerEvent {
     }
 
     /**
+     * The same refusal of the same scope: the later one voids and blocks everything the earlier one
+     * does, and is lifted only by consents that also lift the earlier one.
+     */
+    boolean sameRefusalAs(LedgerEvent o) {
+        return type == o.type
+                && channel == o.channel
+                && java.util.Objects.equals(brand, o.brand)
+                && java.util.Objects.equals(purpose, o.purpose);
+    }
+
+    /**
      * Same kind of fact with the same attributes: a later such event dominates an earlier one in
      * every rule, so the earlier one can be dropped (see {@link SubjectLedger#apply}).
      */

@@ -30,7 +30,8 @@ import java.util.Map;
  * for keyed state.
  *
  * <p>Bounds: repeated relationship facts (purchases, inquiries, notices with the same attributes)
- * keep only the latest, since it dominates the earlier ones in every rule; only the latest age
+ * and repeated refusals of the same type and scope keep only the latest, since it dominates the
+ * earlier ones in every rule (so refusals are bounded by the scope vocabulary); only the latest age
  * declaration is kept; a re-applied event id is ignored; message ids leave after the dedupe window;
  * at most {@link #MAX_EVENTS} events are kept, dropping the oldest consent grants that a later
  * refusal voided first. Refusals, objections and opt-outs are never dropped.
@@ -78,6 +79,8 @@ public final class SubjectLedger {
             case PURCHASE, INQUIRY, ART14_NOTICE_GIVEN, SERVICE_ENDED ->
                     events.removeIf(old -> old.sameRelationshipAs(e));
             case AGE_DECLARED -> events.removeIf(old -> old.type == ConsentEventType.AGE_DECLARED);
+            case OBJECTION, OPT_OUT, CONSENT_WITHDRAWN ->
+                    events.removeIf(old -> old.sameRefusalAs(e));
             default -> {}
         }
         events.add(e);
