@@ -52,16 +52,19 @@ class ReplayPropertiesTest {
             @ForAll long seed, @ForAll @IntRange(min = 1, max = 30) int size) {
         Random random = new Random(seed);
         List<ScenarioEvent> mine = history(random, "s-a", size, false);
-        List<ScenarioEvent> mixed = new ArrayList<>(mine);
-        mixed.addAll(history(random, "s-b", size, false));
+        List<ScenarioEvent> others = history(random, "s-b", size, false);
         // Same message ids and times for the other subject make the test sharper.
         for (ScenarioEvent e : mine) {
             if (e instanceof ScenarioEvent.Send s) {
                 SendRequest copy = SendRequest.newBuilder(s.request()).setSubjectId("s-b").build();
-                mixed.add(ScenarioEvent.of(copy));
+                others.add(ScenarioEvent.of(copy));
             }
         }
-        Collections.shuffle(mixed, random);
+        // Interleave at random positions, keeping this subject's own file order.
+        List<ScenarioEvent> mixed = new ArrayList<>(mine);
+        for (ScenarioEvent other : others) {
+            mixed.add(random.nextInt(mixed.size() + 1), other);
+        }
         assertThat(decisionsOf("s-a", runner.replay(mixed)))
                 .isEqualTo(decisionsOf("s-a", runner.replay(mine)));
     }
