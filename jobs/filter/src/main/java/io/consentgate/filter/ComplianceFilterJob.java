@@ -1,0 +1,206 @@
+package io.consentgate.filter;
+
+import io.consentgate.engine.Policy;
+import io.consentgate.engine.PolicyException;
+import io.consentgate.filter.internal.DecodedConsent;
+import io.consentgate.filter.internal.DecodedSend;
+import io.consentgate.filter.io.KafkaIo;
+import io.consentgate.schema.ApprovedSend;
+import io.consentgate.schema.AuditEvent;
+import io.consentgate.schema.ConsentEvent;
+import io.consentgate.schema.DeadLetter;
+import io.consentgate.schema.DeferredSend;
+import io.consentgate.schema.SendRequest;
+import java.io.IOException;
+import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The compliance filter: reads send requests and consent events from Kafka, decides every send with
+ * the engine in event time per subject, and writes approved and deferred sends, one audit event per
+ * decision, and dead letters back to Kafka.
+ *
+ * <p>{@link #main} only parses the configuration and builds the real Kafka sources and sinks;
+ * {@link #defineWorkflow} is the whole pipeline and takes them as arguments, so tests pass their
+ * own. Every operator has a stable uid: they are the savepoint's names, never change one.
+ */
+public final class ComplianceFilterJob {
+    private static final Logger LOG = LoggerFactory.getLogger(ComplianceFilterJob.class);
+
+    private ComplianceFilterJob() {}
+
+    public static final String SENDS_SOURCE_UID = "sends-source";
+    public static final String CONSENT_SOURCE_UID = "consent-source";
+    public static final String SENDS_ROUTER_UID = "sends-dead-letter-router";
+    public static final String CONSENT_ROUTER_UID = "consent-dead-letter-router";
+    public static final String DECIDE_UID = "decide";
+    public static final String APPROVED_SINK_UID = "approved-sink";
+    public static final String DEFERRED_SINK_UID = "deferred-sink";
+    public static final String AUDIT_SINK_UID = "audit-sink";
+    public static final String DLQ_SINK_UID = "dlq-sink";
+
+    public static final String SENDS_SOURCE_NAME = "Send requests";
+    public static final String CONSENT_SOURCE_NAME = "Consent events";
+    public static final String SENDS_ROUTER_NAME = "Route invalid sends";
+    public static final String CONSENT_ROUTER_NAME = "Route invalid consent events";
+    public static final String DECIDE_NAME = "Decide in event time per subject";
+    public static final String APPROVED_SINK_NAME = "Approved sends";
+    public static final String DEFERRED_SINK_NAME = "Deferred sends";
+    public static final String AUDIT_SINK_NAME = "Audit events";
+    public static final String DLQ_SINK_NAME = "Dead letters";
+
+    public static void main(String[] args) throws Exception {
+        FilterConfig config;
+        try {
+            config = FilterConfig.fromArgs(args);
+        } catch (FilterConfig.HelpRequested help) {
+            System.out.print(FilterConfig.helpText());
+            return;
+        }
+        LOG.info("Starting the compliance filter with {}", config);
+        checkPolicy(config);
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(config));
+        if (config.parallelism() > 0) {
+            env.setParallelism(config.parallelism());
+        }
+        defineWorkflow(
+                env,
+                config,
+                KafkaIo.sendsSource(config),
+                KafkaIo.consentSource(config),
+                KafkaIo.approvedSink(config),
+                KafkaIo.deferredSink(config),
+                KafkaIo.auditSink(config),
+                KafkaIo.deadLetterSink(config));
+        env.execute(config.jobName());
+    }
+
+    /** Fails at start, with the field named, if the configured policy file is invalid. */
+    private static void checkPolicy(FilterConfig config) throws IOException {
+        String yaml = config.policyYaml();
+        if (yaml != null) {
+            try {
+                Policy.fromYaml(yaml);
+            } catch (PolicyException e) {
+                throw new IllegalArgumentException(
+                        "Invalid --" + FilterConfig.POLICY_FILE.name() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Flink settings the job relies on: RocksDB with incremental checkpoints, checkpoints at the
+     * configured interval (exactly-once outputs are committed then), and no Kryo fallback.
+     */
+    public static Configuration flinkConfiguration(FilterConfig config) {
+        Configuration conf = new Configuration();
+        conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+        conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
+        conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, config.checkpointInterval());
+        conf.set(CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS, config.checkpointMinPause());
+        conf.set(CheckpointingOptions.CHECKPOINTING_TIMEOUT, config.checkpointTimeout());
+        conf.set(
+                CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE,
+                config.deliveryGuarantee() == FilterConfig.Guarantee.EXACTLY_ONCE
+                        ? CheckpointingMode.EXACTLY_ONCE
+                        : CheckpointingMode.AT_LEAST_ONCE);
+        if (!config.checkpointDir().isEmpty()) {
+            conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.checkpointDir());
+        }
+        if (!config.rocksDbLocalDir().isEmpty()) {
+            conf.setString("state.backend.rocksdb.localdir", config.rocksDbLocalDir());
+        }
+        conf.set(PipelineOptions.GENERIC_TYPES, false);
+        conf.set(PipelineOptions.NAME, config.jobName());
+        return conf;
+    }
+
+    /**
+     * The pipeline, top to bottom: decode (in the sources' deserializers) and watermark; route dead
+     * letters aside; key both inputs by subject; decide in event time; write every output.
+     */
+    public static void defineWorkflow(
+            StreamExecutionEnvironment env,
+            FilterConfig config,
+            Source<DecodedSend, ?, ?> sendsSource,
+            Source<DecodedConsent, ?, ?> consentSource,
+            Sink<ApprovedSend> approvedSink,
+            Sink<DeferredSend> deferredSink,
+            Sink<AuditEvent> auditSink,
+            Sink<DeadLetter> deadLetterSink)
+            throws IOException {
+
+        // 1. Inputs: timestamps and watermarks from valid records only.
+        SingleOutputStreamOperator<SendRequest> sends =
+                env.fromSource(
+                                sendsSource,
+                                InputWatermarks.forSends(
+                                        config.maxOutOfOrderness(), config.sourceIdleness()),
+                                SENDS_SOURCE_NAME,
+                                new AvroTypeInfo<>(DecodedSend.class))
+                        .uid(SENDS_SOURCE_UID)
+                        .process(new RouteDeadLetters.Sends(), typeOf(SendRequest.class))
+                        .uid(SENDS_ROUTER_UID)
+                        .name(SENDS_ROUTER_NAME);
+
+        SingleOutputStreamOperator<ConsentEvent> consentEvents =
+                env.fromSource(
+                                consentSource,
+                                InputWatermarks.forConsent(
+                                        config.maxOutOfOrderness(), config.sourceIdleness()),
+                                CONSENT_SOURCE_NAME,
+                                new AvroTypeInfo<>(DecodedConsent.class))
+                        .uid(CONSENT_SOURCE_UID)
+                        .process(new RouteDeadLetters.Consents(), typeOf(ConsentEvent.class))
+                        .uid(CONSENT_ROUTER_UID)
+                        .name(CONSENT_ROUTER_NAME);
+
+        // 2. Decide: both inputs keyed by tenant + subject, ordered in event time.
+        SingleOutputStreamOperator<AuditEvent> audit =
+                sends.keyBy(new SubjectKey.OfSend())
+                        .connect(consentEvents.keyBy(new SubjectKey.OfConsent()))
+                        .process(
+                                new ComplianceFunction(
+                                        ComplianceFunction.Settings.of(
+                                                config, config.policyYaml())),
+                                typeOf(AuditEvent.class))
+                        .uid(DECIDE_UID)
+                        .name(DECIDE_NAME);
+
+        // 3. Outputs.
+        audit.getSideOutput(Descriptors.APPROVED)
+                .sinkTo(approvedSink)
+                .uid(APPROVED_SINK_UID)
+                .name(APPROVED_SINK_NAME);
+        audit.getSideOutput(Descriptors.DEFERRED_SENDS)
+                .sinkTo(deferredSink)
+                .uid(DEFERRED_SINK_UID)
+                .name(DEFERRED_SINK_NAME);
+        audit.sinkTo(auditSink).uid(AUDIT_SINK_UID).name(AUDIT_SINK_NAME);
+
+        DataStream<DeadLetter> deadLetters =
+                sends.getSideOutput(Descriptors.DEAD_LETTERS)
+                        .union(
+                                consentEvents.getSideOutput(Descriptors.DEAD_LETTERS),
+                                audit.getSideOutput(Descriptors.DEAD_LETTERS));
+        deadLetters.sinkTo(deadLetterSink).uid(DLQ_SINK_UID).name(DLQ_SINK_NAME);
+    }
+
+    private static <T extends SpecificRecordBase> TypeInformation<T> typeOf(Class<T> type) {
+        return new AvroTypeInfo<>(type);
+    }
+}

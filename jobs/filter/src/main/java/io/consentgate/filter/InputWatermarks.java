@@ -1,0 +1,84 @@
+package io.consentgate.filter;
+
+import io.consentgate.filter.internal.DecodedConsent;
+import io.consentgate.filter.internal.DecodedSend;
+import java.io.Serializable;
+import java.time.Duration;
+import org.apache.flink.api.common.eventtime.BoundedOutOfOrdernessWatermarks;
+import org.apache.flink.api.common.eventtime.WatermarkGenerator;
+import org.apache.flink.api.common.eventtime.WatermarkOutput;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.eventtime.WatermarksWithIdleness;
+
+/**
+ * Watermark strategies of the two inputs, applied per Kafka partition by the source: bounded
+ * out-of-orderness on the event time (requestedAt, occurredAt), and idleness so that a quiet
+ * partition (typically of the consent topic) does not stall decisions.
+ *
+ * <p>Dead letters carry the Kafka record timestamp but are invisible to the generator: they neither
+ * advance the watermark nor count as activity for idleness, so a partition of garbage cannot push
+ * the watermark past valid records still in flight.
+ */
+public final class InputWatermarks {
+    private InputWatermarks() {}
+
+    public static WatermarkStrategy<DecodedSend> forSends(Duration bound, Duration idleness) {
+        return WatermarkStrategy.<DecodedSend>forGenerator(
+                        ctx ->
+                                new ValidOnly<>(
+                                        new WatermarksWithIdleness<>(
+                                                new BoundedOutOfOrdernessWatermarks<>(bound),
+                                                idleness,
+                                                ctx.getInputActivityClock()),
+                                        d -> d.getSend() != null))
+                .withTimestampAssigner(
+                        (d, recordTimestamp) ->
+                                d.getSend() != null
+                                        ? d.getSend().getRequestedAt().toEpochMilli()
+                                        : recordTimestamp);
+    }
+
+    public static WatermarkStrategy<DecodedConsent> forConsent(Duration bound, Duration idleness) {
+        return WatermarkStrategy.<DecodedConsent>forGenerator(
+                        ctx ->
+                                new ValidOnly<>(
+                                        new WatermarksWithIdleness<>(
+                                                new BoundedOutOfOrdernessWatermarks<>(bound),
+                                                idleness,
+                                                ctx.getInputActivityClock()),
+                                        d -> d.getEvent() != null))
+                .withTimestampAssigner(
+                        (d, recordTimestamp) ->
+                                d.getEvent() != null
+                                        ? d.getEvent().getOccurredAt().toEpochMilli()
+                                        : recordTimestamp);
+    }
+
+    /** Says whether a wrapper holds a valid record (rather than a dead letter). */
+    interface IsValid<T> extends Serializable {
+        boolean test(T element);
+    }
+
+    /** Passes only valid records to the wrapped generator. */
+    static final class ValidOnly<T> implements WatermarkGenerator<T> {
+        private final WatermarkGenerator<T> inner;
+        private final IsValid<T> isValid;
+
+        ValidOnly(WatermarkGenerator<T> inner, IsValid<T> isValid) {
+            this.inner = inner;
+            this.isValid = isValid;
+        }
+
+        @Override
+        public void onEvent(T event, long eventTimestamp, WatermarkOutput output) {
+            if (isValid.test(event)) {
+                inner.onEvent(event, eventTimestamp, output);
+            }
+        }
+
+        @Override
+        public void onPeriodicEmit(WatermarkOutput output) {
+            inner.onPeriodicEmit(output);
+        }
+    }
+}

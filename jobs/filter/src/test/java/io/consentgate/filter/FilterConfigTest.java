@@ -1,0 +1,157 @@
+package io.consentgate.filter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FilterConfigTest {
+    private static final String[] REQUIRED = {
+        "--bootstrap.servers", "broker-1:9092", "--registry.url", "http://registry:8081"
+    };
+
+    private static FilterConfig parse(String... extra) throws Exception {
+        String[] args = new String[REQUIRED.length + extra.length];
+        System.arraycopy(REQUIRED, 0, args, 0, REQUIRED.length);
+        System.arraycopy(extra, 0, args, REQUIRED.length, extra.length);
+        return FilterConfig.fromArgs(args);
+    }
+
+    @Test
+    void defaultsMatchTheDesign() throws Exception {
+        FilterConfig c = parse();
+        assertThat(c.sendsTopic()).isEqualTo("sends.requested");
+        assertThat(c.consentTopic()).isEqualTo("consent.events");
+        assertThat(c.policyTopic()).isEqualTo("compliance.policy");
+        assertThat(c.approvedTopic()).isEqualTo("sends.approved");
+        assertThat(c.deferredTopic()).isEqualTo("sends.deferred");
+        assertThat(c.auditTopic()).isEqualTo("compliance.audit");
+        assertThat(c.deadLetterTopic()).isEqualTo("compliance.dlq");
+        assertThat(c.maxOutOfOrderness()).isEqualTo(Duration.ofMillis(300));
+        assertThat(c.sourceIdleness()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.checkpointInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.transactionTimeout()).isEqualTo(Duration.ofMillis(600_000));
+        assertThat(c.deliveryGuarantee()).isEqualTo(FilterConfig.Guarantee.EXACTLY_ONCE);
+        assertThat(c.retroWindow()).isEqualTo(Duration.ofDays(30));
+        assertThat(c.retroMaxAllows()).isEqualTo(64);
+        assertThat(c.lateSends()).isEqualTo(FilterConfig.LateSends.DECIDE);
+        assertThat(c.policyFile()).isEmpty();
+    }
+
+    @Test
+    void acceptsBothArgumentForms() throws Exception {
+        FilterConfig c = parse("--topic.audit=audit.v2", "--parallelism", "4");
+        assertThat(c.auditTopic()).isEqualTo("audit.v2");
+        assertThat(c.parallelism()).isEqualTo(4);
+    }
+
+    @Test
+    void readsAPropertiesFileAndArgumentsWin(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("filter.properties");
+        Files.writeString(
+                file,
+                "bootstrap.servers=from-file:9092\n"
+                        + "registry.url=http://r\n"
+                        + "source.idleness=5s\n"
+                        + "kafka.security.protocol=SASL_SSL\n");
+        FilterConfig c =
+                FilterConfig.fromArgs(
+                        "--config", file.toString(), "--bootstrap.servers", "from-args:9092");
+        assertThat(c.bootstrapServers()).isEqualTo("from-args:9092");
+        assertThat(c.sourceIdleness()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.kafkaProperties()).containsEntry("security.protocol", "SASL_SSL");
+    }
+
+    @Test
+    void passesKafkaPropertiesThroughWithoutThePrefixAndMasksThem() throws Exception {
+        FilterConfig c =
+                parse(
+                        "--kafka.sasl.mechanism",
+                        "PLAIN",
+                        "--kafka.sasl.jaas.config",
+                        "secret-jaas-line");
+        assertThat(c.kafkaProperties())
+                .containsEntry("sasl.mechanism", "PLAIN")
+                .containsEntry("sasl.jaas.config", "secret-jaas-line");
+        assertThat(c.toString()).doesNotContain("secret-jaas-line");
+    }
+
+    @Test
+    void refusesKafkaPropertiesTheJobOwns() {
+        assertThatThrownBy(() -> parse("--kafka.transaction.timeout.ms", "1000"))
+                .hasMessageContaining("use transaction.timeout instead");
+    }
+
+    @Test
+    void reportsEveryProblemAtOnce() {
+        assertThatThrownBy(
+                        () ->
+                                FilterConfig.fromMap(
+                                        Map.of(
+                                                "watermark.max-out-of-orderness", "soon",
+                                                "parallelism", "-1")))
+                .isInstanceOf(FilterConfig.InvalidConfigException.class)
+                .hasMessageContaining("--bootstrap.servers is required")
+                .hasMessageContaining("--registry.url is required")
+                .hasMessageContaining("'soon' is not a duration");
+        assertThatThrownBy(() -> FilterConfig.fromArgs("--no-such-key", "x"))
+                .hasMessageContaining("unknown key 'no-such-key'");
+    }
+
+    @Test
+    void transactionTimeoutMustStayBelowTheBrokerMaximum() {
+        assertThatThrownBy(() -> parse("--transaction.timeout", "15min"))
+                .hasMessageContaining("below the broker's default transaction.max.timeout.ms");
+    }
+
+    @Test
+    void transactionTimeoutMustOutlastACheckpoint() {
+        assertThatThrownBy(() -> parse("--transaction.timeout", "60s"))
+                .hasMessageContaining("must exceed checkpoint.interval + checkpoint.timeout");
+    }
+
+    @Test
+    void outputTopicsMustBeDistinct() {
+        assertThatThrownBy(() -> parse("--topic.audit", "sends.approved"))
+                .hasMessageContaining("used twice");
+    }
+
+    @Test
+    void parsesDurations() {
+        assertThat(FilterConfig.parseDuration("250")).isEqualTo(Duration.ofMillis(250));
+        assertThat(FilterConfig.parseDuration("2 s")).isEqualTo(Duration.ofSeconds(2));
+        assertThat(FilterConfig.parseDuration("10min")).isEqualTo(Duration.ofMinutes(10));
+        assertThat(FilterConfig.parseDuration("30d")).isEqualTo(Duration.ofDays(30));
+        assertThat(FilterConfig.parseDuration("PT1H")).isEqualTo(Duration.ofHours(1));
+    }
+
+    @Test
+    void helpListsEveryKeyWithItsDefault() {
+        assertThatThrownBy(() -> FilterConfig.fromArgs("--help"))
+                .isInstanceOf(FilterConfig.HelpRequested.class);
+        String help = FilterConfig.helpText();
+        for (FilterConfig.Key<?> k : FilterConfig.keys()) {
+            assertThat(help).contains("--" + k.name() + " (default: ");
+            if (k.defaultValue() != null && !k.defaultValue().isEmpty()) {
+                assertThat(help).contains(k.defaultValue());
+            }
+        }
+        assertThat(help).contains("--kafka.<property>");
+    }
+
+    @Test
+    void everyKeyHasADescription() {
+        Map<String, Integer> seen = new HashMap<>();
+        for (FilterConfig.Key<?> k : FilterConfig.keys()) {
+            assertThat(k.description()).as(k.name()).isNotBlank();
+            seen.merge(k.name(), 1, Integer::sum);
+        }
+        assertThat(seen.values()).allMatch(n -> n == 1);
+    }
+}
