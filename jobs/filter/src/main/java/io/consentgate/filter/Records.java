@@ -32,12 +32,13 @@ public final class Records {
     private Records() {}
 
     /** Kind of decision an audit id is derived for. */
-    enum DecisionKind {
+    public enum DecisionKind {
         DECISION,
         REDECISION
     }
 
-    static String decisionId(SendRequest send, long eventTime, DecisionKind kind, Decision d) {
+    public static String decisionId(
+            SendRequest send, long eventTime, DecisionKind kind, Decision d) {
         Reason primary = d.primaryReason();
         return nameUuid(
                 send.getTenantId(),
@@ -72,7 +73,7 @@ public final class Records {
      *
      * @param eventTime the instant decided at: requestedAt, or notBefore for a re-decision
      */
-    static AuditEvent decision(
+    public static AuditEvent decision(
             SendRequest send,
             Decision d,
             String auditId,
@@ -104,7 +105,7 @@ public final class Records {
                 .build();
     }
 
-    static ApprovedSend approved(SendRequest send, Decision d, String decisionId) {
+    public static ApprovedSend approved(SendRequest send, Decision d, String decisionId) {
         return ApprovedSend.newBuilder()
                 .setRequest(send)
                 .setDecisionId(decisionId)
@@ -115,7 +116,7 @@ public final class Records {
                 .build();
     }
 
-    static DeferredSend deferred(SendRequest send, Decision d, String decisionId) {
+    public static DeferredSend deferred(SendRequest send, Decision d, String decisionId) {
         return DeferredSend.newBuilder()
                 .setRequest(send)
                 .setDecisionId(decisionId)
