@@ -277,6 +277,11 @@ public final class KafkaBroker implements AutoCloseable {
         p.put("num.io.threads", "4");
         p.put("num.recovery.threads.per.data.dir", "1");
         p.put("log.cleaner.threads", "1");
+        // Records carry their event time as Kafka timestamp, and scenarios and replays use
+        // historical times: time-based retention would delete them (even the active segment)
+        // within a minute of the broker starting.
+        p.put("log.retention.ms", "-1");
+        p.put("log.message.timestamp.before.max.ms", Long.toString(Long.MAX_VALUE));
         return p;
     }
 
