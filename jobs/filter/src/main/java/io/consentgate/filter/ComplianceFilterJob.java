@@ -1,16 +1,16 @@
 package io.consentgate.filter;
 
-import io.consentgate.engine.Policy;
 import io.consentgate.engine.PolicyException;
 import io.consentgate.filter.internal.DecodedConsent;
+import io.consentgate.filter.internal.DecodedPolicy;
 import io.consentgate.filter.internal.DecodedSend;
+import io.consentgate.filter.internal.SubjectInput;
 import io.consentgate.filter.io.KafkaIo;
 import io.consentgate.schema.ApprovedSend;
 import io.consentgate.schema.AuditEvent;
-import io.consentgate.schema.ConsentEvent;
 import io.consentgate.schema.DeadLetter;
 import io.consentgate.schema.DeferredSend;
-import io.consentgate.schema.SendRequest;
+import io.consentgate.schema.PolicyDocument;
 import java.io.IOException;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -29,9 +29,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The compliance filter: reads send requests and consent events from Kafka, decides every send with
- * the engine in event time per subject, and writes approved and deferred sends, one audit event per
- * decision, and dead letters back to Kafka.
+ * The compliance filter: reads send requests, consent events and policy versions from Kafka,
+ * decides every send with the engine in event time per subject under the policy version in force at
+ * its time, and writes approved and deferred sends, one audit event per decision and alert, and
+ * dead letters back to Kafka.
  *
  * <p>{@link #main} only parses the configuration and builds the real Kafka sources and sinks;
  * {@link #defineWorkflow} is the whole pipeline and takes them as arguments, so tests pass their
@@ -44,6 +45,8 @@ public final class ComplianceFilterJob {
 
     public static final String SENDS_SOURCE_UID = "sends-source";
     public static final String CONSENT_SOURCE_UID = "consent-source";
+    public static final String POLICY_SOURCE_UID = "policy-source";
+    public static final String POLICY_ROUTER_UID = "policy-dead-letter-router";
     public static final String SENDS_ROUTER_UID = "sends-dead-letter-router";
     public static final String CONSENT_ROUTER_UID = "consent-dead-letter-router";
     public static final String DECIDE_UID = "decide";
@@ -54,6 +57,8 @@ public final class ComplianceFilterJob {
 
     public static final String SENDS_SOURCE_NAME = "Send requests";
     public static final String CONSENT_SOURCE_NAME = "Consent events";
+    public static final String POLICY_SOURCE_NAME = "Policy documents";
+    public static final String POLICY_ROUTER_NAME = "Route invalid policy records";
     public static final String SENDS_ROUTER_NAME = "Route invalid sends";
     public static final String CONSENT_ROUTER_NAME = "Route invalid consent events";
     public static final String DECIDE_NAME = "Decide in event time per subject";
@@ -71,7 +76,7 @@ public final class ComplianceFilterJob {
             return;
         }
         LOG.info("Starting the compliance filter with {}", config);
-        checkPolicy(config);
+        checkPolicies(config);
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(config));
         if (config.parallelism() > 0) {
@@ -82,6 +87,7 @@ public final class ComplianceFilterJob {
                 config,
                 KafkaIo.sendsSource(config),
                 KafkaIo.consentSource(config),
+                config.policyTopic().isEmpty() ? null : KafkaIo.policySource(config),
                 KafkaIo.approvedSink(config),
                 KafkaIo.deferredSink(config),
                 KafkaIo.auditSink(config),
@@ -89,17 +95,26 @@ public final class ComplianceFilterJob {
         env.execute(config.jobName());
     }
 
-    /** Fails at start, with the field named, if the configured policy file is invalid. */
-    private static void checkPolicy(FilterConfig config) throws IOException {
-        String yaml = config.policyYaml();
-        if (yaml != null) {
-            try {
-                Policy.fromYaml(yaml);
-            } catch (PolicyException e) {
-                throw new IllegalArgumentException(
-                        "Invalid --" + FilterConfig.POLICY_FILE.name() + ": " + e.getMessage());
-            }
+    /**
+     * The decision operator's settings; fails at start, with the field named, if a configured
+     * policy file is invalid or the shadow policy's id conflicts.
+     */
+    static ComplianceFunction.Settings checkPolicies(FilterConfig config) throws IOException {
+        ComplianceFunction.Settings settings = ComplianceFunction.Settings.of(config);
+        try {
+            settings.configured();
+        } catch (PolicyException e) {
+            throw new IllegalArgumentException(
+                    "Invalid policy configuration (--"
+                            + FilterConfig.POLICY_FILE.name()
+                            + ", --"
+                            + FilterConfig.POLICY_SHADOW_FILE.name()
+                            + ", --"
+                            + FilterConfig.POLICY_SHADOW_ID.name()
+                            + "): "
+                            + e.getMessage());
         }
+        return settings;
     }
 
     /**
@@ -130,8 +145,9 @@ public final class ComplianceFilterJob {
     }
 
     /**
-     * The pipeline, top to bottom: decode (in the sources' deserializers) and watermark; route dead
-     * letters aside; key both inputs by subject; decide in event time; write every output.
+     * The pipeline without a policy topic: the configured policy (and shadow policy) decide every
+     * send. It has the same stateful operators minus the policy source, so its savepoints restore
+     * into the pipeline with a policy topic (whose source then starts from the earliest offset).
      */
     public static void defineWorkflow(
             StreamExecutionEnvironment env,
@@ -143,9 +159,40 @@ public final class ComplianceFilterJob {
             Sink<AuditEvent> auditSink,
             Sink<DeadLetter> deadLetterSink)
             throws IOException {
+        defineWorkflow(
+                env,
+                config,
+                sendsSource,
+                consentSource,
+                null,
+                approvedSink,
+                deferredSink,
+                auditSink,
+                deadLetterSink);
+    }
+
+    /**
+     * The pipeline, top to bottom: decode (in the sources' deserializers) and watermark; route dead
+     * letters aside; key sends and consent events by subject as one stream, connected to the policy
+     * documents broadcast to every subtask; decide in event time; write every output.
+     *
+     * @param policySource the policy topic's source, or null for none
+     */
+    public static void defineWorkflow(
+            StreamExecutionEnvironment env,
+            FilterConfig config,
+            Source<DecodedSend, ?, ?> sendsSource,
+            Source<DecodedConsent, ?, ?> consentSource,
+            Source<DecodedPolicy, ?, ?> policySource,
+            Sink<ApprovedSend> approvedSink,
+            Sink<DeferredSend> deferredSink,
+            Sink<AuditEvent> auditSink,
+            Sink<DeadLetter> deadLetterSink)
+            throws IOException {
+        ComplianceFunction.Settings settings = checkPolicies(config);
 
         // 1. Inputs: timestamps and watermarks from valid records only.
-        SingleOutputStreamOperator<SendRequest> sends =
+        SingleOutputStreamOperator<SubjectInput> sends =
                 env.fromSource(
                                 sendsSource,
                                 InputWatermarks.forSends(
@@ -153,11 +200,11 @@ public final class ComplianceFilterJob {
                                 SENDS_SOURCE_NAME,
                                 new AvroTypeInfo<>(DecodedSend.class))
                         .uid(SENDS_SOURCE_UID)
-                        .process(new RouteDeadLetters.Sends(), typeOf(SendRequest.class))
+                        .process(new RouteDeadLetters.Sends(), typeOf(SubjectInput.class))
                         .uid(SENDS_ROUTER_UID)
                         .name(SENDS_ROUTER_NAME);
 
-        SingleOutputStreamOperator<ConsentEvent> consentEvents =
+        SingleOutputStreamOperator<SubjectInput> consentEvents =
                 env.fromSource(
                                 consentSource,
                                 InputWatermarks.forConsent(
@@ -165,19 +212,40 @@ public final class ComplianceFilterJob {
                                 CONSENT_SOURCE_NAME,
                                 new AvroTypeInfo<>(DecodedConsent.class))
                         .uid(CONSENT_SOURCE_UID)
-                        .process(new RouteDeadLetters.Consents(), typeOf(ConsentEvent.class))
+                        .process(new RouteDeadLetters.Consents(), typeOf(SubjectInput.class))
                         .uid(CONSENT_ROUTER_UID)
                         .name(CONSENT_ROUTER_NAME);
 
-        // 2. Decide: both inputs keyed by tenant + subject, ordered in event time.
+        // A tiny topic: one reader. Without one, an empty stream that carries the sends'
+        // watermarks stands in, so the broadcast input never holds decisions back.
+        SingleOutputStreamOperator<PolicyDocument> policyRouter = null;
+        DataStream<PolicyDocument> policies;
+        if (policySource != null) {
+            policyRouter =
+                    env.fromSource(
+                                    policySource,
+                                    InputWatermarks.forPolicies(
+                                            config.maxOutOfOrderness(), config.sourceIdleness()),
+                                    POLICY_SOURCE_NAME,
+                                    new AvroTypeInfo<>(DecodedPolicy.class))
+                            .setParallelism(1)
+                            .uid(POLICY_SOURCE_UID)
+                            .process(new RouteDeadLetters.Policies(), typeOf(PolicyDocument.class))
+                            .setParallelism(1)
+                            .uid(POLICY_ROUTER_UID)
+                            .name(POLICY_ROUTER_NAME);
+            policies = policyRouter;
+        } else {
+            policies = sends.getSideOutput(Descriptors.NO_POLICIES);
+        }
+
+        // 2. Decide: sends and consent events keyed by tenant + subject, ordered in event time,
+        // with every policy version on every subtask.
         SingleOutputStreamOperator<AuditEvent> audit =
-                sends.keyBy(new SubjectKey.OfSend())
-                        .connect(consentEvents.keyBy(new SubjectKey.OfConsent()))
-                        .process(
-                                new ComplianceFunction(
-                                        ComplianceFunction.Settings.of(
-                                                config, config.policyYaml())),
-                                typeOf(AuditEvent.class))
+                sends.union(consentEvents)
+                        .keyBy(new SubjectKey.OfInput())
+                        .connect(policies.broadcast(Descriptors.POLICIES))
+                        .process(new ComplianceFunction(settings), typeOf(AuditEvent.class))
                         .uid(DECIDE_UID)
                         .name(DECIDE_NAME);
 
@@ -197,6 +265,9 @@ public final class ComplianceFilterJob {
                         .union(
                                 consentEvents.getSideOutput(Descriptors.DEAD_LETTERS),
                                 audit.getSideOutput(Descriptors.DEAD_LETTERS));
+        if (policyRouter != null) {
+            deadLetters = deadLetters.union(policyRouter.getSideOutput(Descriptors.DEAD_LETTERS));
+        }
         deadLetters.sinkTo(deadLetterSink).uid(DLQ_SINK_UID).name(DLQ_SINK_NAME);
     }
 

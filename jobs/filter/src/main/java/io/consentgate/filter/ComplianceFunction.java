@@ -9,41 +9,66 @@ import io.consentgate.filter.Records.DecisionKind;
 import io.consentgate.filter.internal.DeferredAtTime;
 import io.consentgate.filter.internal.Housekeeping;
 import io.consentgate.filter.internal.PendingAtTime;
+import io.consentgate.filter.internal.PolicyVersions;
 import io.consentgate.filter.internal.RecentAllow;
 import io.consentgate.filter.internal.RecentAllows;
+import io.consentgate.filter.internal.SubjectInput;
 import io.consentgate.filter.io.DeadLetterCodes;
 import io.consentgate.schema.AuditEvent;
 import io.consentgate.schema.ConsentEvent;
 import io.consentgate.schema.ConsentEventType;
+import io.consentgate.schema.PolicyDocument;
 import io.consentgate.schema.Reason;
 import io.consentgate.schema.SendRequest;
 import io.consentgate.schema.Verdict;
+import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
-import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The decision operator: per subject key, it orders sends (input 1) and consent events (input 2) by
- * event time, keeps the subject's ledger, and calls the engine for every send. The main output is
- * one {@link AuditEvent} per decision (and per retroactive-violation alert); approved and deferred
- * sends go to side outputs ({@link Descriptors#APPROVED}, {@link Descriptors#DEFERRED_SENDS}).
+ * The decision operator: per subject key, it orders sends and consent events by event time, keeps
+ * the subject's ledger, and calls the engine for every send with the policy version in force at the
+ * send's time. The main output is one {@link AuditEvent} per decision (and per
+ * retroactive-violation or policy alert); approved and deferred sends go to side outputs ({@link
+ * Descriptors#APPROVED}, {@link Descriptors#DEFERRED_SENDS}).
  *
- * <p>Why a {@link KeyedCoProcessFunction} and not a process function over a union: the two inputs
- * keep their own types (no wrapper type in the hot path or in state), and Flink already gives a
- * two-input operator the minimum of both inputs' watermarks while ignoring an idle input, which is
- * exactly the "decide when both inputs have passed t" rule.
+ * <p>Why one keyed input of {@link SubjectInput} (a send or a consent event) and a broadcast input,
+ * rather than the keyed two-input operator this used to be: policy documents must reach every
+ * subtask and live in broadcast state, and Flink connects a keyed stream with a broadcast stream
+ * only as a two-input operator ({@link KeyedBroadcastProcessFunction}); a third input would need
+ * the low-level multiple-input operator API, which has no broadcast state. So the sends and consent
+ * routers emit one small Avro wrapper (one union-index byte per record, nothing in state) and their
+ * streams are united. Semantics are unchanged: the operator's watermark is still the minimum over
+ * every channel of both inputs with idle channels ignored (now also over the policy input, see
+ * {@link InputWatermarks}), and each channel keeps its order. The keyed state, timers and operator
+ * state are the same as before (same names and serializers), so the operator keeps its uid (a
+ * snapshot of the earlier operator was restored into this one and continued identically).
+ *
+ * <p>Policies (DESIGN section 5): the configured policy (and shadow policy) plus the versions
+ * accepted from the policy topic form a {@link PolicyTimeline} per id. A send decided at t (its
+ * requestedAt, or notBefore for a re-decision) uses the highest version effective at or before t,
+ * never simply the latest to arrive, so replays decide alike. Every subtask checks every document
+ * the same way, so the broadcast state stays identical; only subtask 0 emits the POLICY_ACTIVATED /
+ * POLICY_REJECTED alert. A rejected document changes nothing. A version that arrives after the
+ * watermark passed its effectiveFrom is still accepted (for every send decided from then on) and
+ * its alert is marked late: sends already decided keep their decisions. The shadow policy is
+ * decided beside the active one for every send; its verdict and version go into the audit event,
+ * and it never decides.
  *
  * <p>Event time: a record with a timestamp after the current watermark is buffered ({@link
  * Descriptors#PENDING}) with an event-time timer at its timestamp. When the timer fires, that
@@ -59,7 +84,7 @@ import org.slf4j.LoggerFactory;
  * therefore leaves no state and no timer behind.
  */
 public final class ComplianceFunction
-        extends KeyedCoProcessFunction<String, SendRequest, ConsentEvent, AuditEvent>
+        extends KeyedBroadcastProcessFunction<String, SubjectInput, PolicyDocument, AuditEvent>
         implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ComplianceFunction.class);
@@ -81,10 +106,17 @@ public final class ComplianceFunction
     static final EnumSet<Reason> NOT_A_WITHDRAWAL =
             EnumSet.of(Reason.DUPLICATE_SEND, Reason.QUIET_HOURS, Reason.FREQUENCY_CAP);
 
+    /** Versions kept per policy id unless configured otherwise. */
+    static final int DEFAULT_MAX_POLICY_VERSIONS = 16;
+
     /**
      * What the operator needs from the job configuration.
      *
      * @param policyYaml the policy document, or null for the engine's default policy
+     * @param shadowPolicyYaml the shadow policy document, or null for none
+     * @param shadowPolicyId the shadow policy's id (for documents on the policy topic), or null for
+     *     the id of {@code shadowPolicyYaml} (no shadow when both are null)
+     * @param maxPolicyVersions versions kept per policy id from the policy topic
      * @param retroWindowMillis how long an ALLOW stays subject to retroactive checks
      * @param maxRecentAllows how many recent ALLOWs are kept per subject
      * @param lateSends what to do with sends behind the watermark
@@ -92,25 +124,113 @@ public final class ComplianceFunction
      */
     public record Settings(
             String policyYaml,
+            String shadowPolicyYaml,
+            String shadowPolicyId,
+            int maxPolicyVersions,
             long retroWindowMillis,
             int maxRecentAllows,
             FilterConfig.LateSends lateSends,
             String sendsTopic)
             implements Serializable {
 
-        public static Settings of(FilterConfig config, String policyYaml) {
-            return new Settings(
+        /** Settings without a shadow policy, keeping the default number of versions (16). */
+        public Settings(
+                String policyYaml,
+                long retroWindowMillis,
+                int maxRecentAllows,
+                FilterConfig.LateSends lateSends,
+                String sendsTopic) {
+            this(
                     policyYaml,
+                    null,
+                    null,
+                    DEFAULT_MAX_POLICY_VERSIONS,
+                    retroWindowMillis,
+                    maxRecentAllows,
+                    lateSends,
+                    sendsTopic);
+        }
+
+        /** Reads the policy files the configuration names. */
+        public static Settings of(FilterConfig config) throws IOException {
+            return new Settings(
+                    config.policyYaml(),
+                    config.shadowPolicyYaml(),
+                    config.shadowPolicyId().isEmpty() ? null : config.shadowPolicyId(),
+                    config.policyMaxVersions(),
                     config.retroWindow().toMillis(),
                     config.retroMaxAllows(),
                     config.lateSends(),
                     config.sendsTopic());
         }
+
+        /** The same settings with a shadow policy (either argument may be null). */
+        public Settings withShadow(String yaml, String id) {
+            return new Settings(
+                    policyYaml,
+                    yaml,
+                    id,
+                    maxPolicyVersions,
+                    retroWindowMillis,
+                    maxRecentAllows,
+                    lateSends,
+                    sendsTopic);
+        }
+
+        /**
+         * The configured policies, parsed and checked against each other.
+         *
+         * @throws PolicyException a document is invalid (the message names the field), or the
+         *     shadow's id is the active policy's or differs from its file's
+         */
+        public Configured configured() throws PolicyException {
+            Policy active =
+                    policyYaml == null ? Policy.defaultPolicy() : Policy.fromYaml(policyYaml);
+            Policy shadow = shadowPolicyYaml == null ? null : Policy.fromYaml(shadowPolicyYaml);
+            String shadowId =
+                    shadowPolicyId != null ? shadowPolicyId : shadow == null ? null : shadow.id();
+            if (shadow != null && !shadow.id().equals(shadowId)) {
+                throw new PolicyException(
+                        "policy.shadow.id '"
+                                + shadowId
+                                + "' differs from the id '"
+                                + shadow.id()
+                                + "' of the shadow policy file");
+            }
+            if (active.id().equals(shadowId)) {
+                throw new PolicyException(
+                        "the shadow policy's id '"
+                                + shadowId
+                                + "' is the active policy's: a shadow needs its own id");
+            }
+            return new Configured(active, shadow, shadowId);
+        }
     }
+
+    /**
+     * The configured policies.
+     *
+     * @param shadow the shadow policy file's policy, or null
+     * @param shadowId the shadow policy's id, or null when there is no shadow
+     */
+    public record Configured(Policy active, Policy shadow, String shadowId) {}
 
     private final Settings settings;
 
-    private transient Policy policy;
+    /** The active policy's versions; decides every send. */
+    private transient PolicyTimeline active;
+
+    /** The shadow policy's versions, or null when no shadow is configured. */
+    private transient PolicyTimeline shadow;
+
+    /** Versions of this subtask's latest decision and shadow decision, for the gauges. */
+    private transient volatile int activeVersion;
+
+    private transient volatile int shadowVersion;
+
+    /** Only subtask 0 emits policy alerts: every subtask sees every document. */
+    private transient boolean emitsPolicyAlerts;
+
     private transient ValueState<byte[]> ledgerState;
     private transient MapState<Long, PendingAtTime> pending;
     private transient MapState<Long, DeferredAtTime> deferred;
@@ -135,11 +255,7 @@ public final class ComplianceFunction
     }
 
     @Override
-    public void open(OpenContext openContext) throws PolicyException {
-        policy =
-                settings.policyYaml() == null
-                        ? Policy.defaultPolicy()
-                        : Policy.fromYaml(settings.policyYaml());
+    public void open(OpenContext openContext) {
         ledgerState = getRuntimeContext().getState(Descriptors.LEDGER);
         pending = getRuntimeContext().getMapState(Descriptors.PENDING);
         deferred = getRuntimeContext().getMapState(Descriptors.DEFERRED);
@@ -150,13 +266,30 @@ public final class ComplianceFunction
                         getRuntimeContext().getMetricGroup(),
                         () -> pendingCount,
                         () -> deferredCount);
-        LOG.info("Deciding with policy {} version {}", policy.id(), policy.version());
+        metrics.policyGauges(() -> activeVersion, () -> shadowVersion);
+        emitsPolicyAlerts = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0;
+        LOG.info(
+                "Deciding with policy {} (newest version {}), shadow {}",
+                active.id(),
+                active.newestVersion(),
+                shadow == null
+                        ? "none"
+                        : shadow.id() + " (newest version " + shadow.newestVersion() + ")");
     }
 
     // ---- Inputs ----
 
     @Override
-    public void processElement1(SendRequest send, Context ctx, Collector<AuditEvent> out)
+    public void processElement(SubjectInput input, ReadOnlyContext ctx, Collector<AuditEvent> out)
+            throws Exception {
+        if (input.getSend() != null) {
+            onSend(input.getSend(), ctx, out);
+        } else {
+            onConsent(input.getConsent(), ctx, out);
+        }
+    }
+
+    private void onSend(SendRequest send, ReadOnlyContext ctx, Collector<AuditEvent> out)
             throws Exception {
         long at = send.getRequestedAt().toEpochMilli();
         long watermark = watermark(ctx);
@@ -180,8 +313,7 @@ public final class ComplianceFunction
         storeLedger(ledger);
     }
 
-    @Override
-    public void processElement2(ConsentEvent event, Context ctx, Collector<AuditEvent> out)
+    private void onConsent(ConsentEvent event, ReadOnlyContext ctx, Collector<AuditEvent> out)
             throws Exception {
         long at = event.getOccurredAt().toEpochMilli();
         if (at > watermark(ctx)) {
@@ -199,7 +331,7 @@ public final class ComplianceFunction
         storeLedger(ledger);
     }
 
-    private void buffer(long at, ConsentEvent event, SendRequest send, Context ctx)
+    private void buffer(long at, ConsentEvent event, SendRequest send, ReadOnlyContext ctx)
             throws Exception {
         PendingAtTime entry = pending.get(at);
         if (entry == null) {
@@ -221,12 +353,110 @@ public final class ComplianceFunction
      * this, a record that was late before the failure would be buffered as if on time, and the
      * retroactive alert and late flag would depend on where the job failed.
      */
-    private long watermark(Context ctx) {
-        long w = Math.max(ctx.timerService().currentWatermark(), restoredWatermark);
+    private long watermark(ReadOnlyContext ctx) {
+        return watermark(ctx.timerService().currentWatermark());
+    }
+
+    private long watermark(long operatorWatermark) {
+        long w = Math.max(operatorWatermark, restoredWatermark);
         if (w > seenWatermark) {
             seenWatermark = w;
         }
         return w;
+    }
+
+    // ---- Policies ----
+
+    /**
+     * A document from the policy topic: accepted as a new version of the active or shadow policy,
+     * or rejected (invalid, not newer, header and YAML disagree, unknown id) with nothing changed.
+     */
+    @Override
+    public void processBroadcastElement(PolicyDocument doc, Context ctx, Collector<AuditEvent> out)
+            throws Exception {
+        long watermark = watermark(ctx.currentWatermark());
+        PolicyTimeline timeline = timelineOf(doc.getPolicyId());
+        PolicyTimeline.Checked checked =
+                timeline != null
+                        ? timeline.check(doc)
+                        : new PolicyTimeline.Checked(
+                                null,
+                                "policyId '"
+                                        + doc.getPolicyId()
+                                        + "' is neither the active policy '"
+                                        + active.id()
+                                        + "' nor the shadow policy"
+                                        + (shadow == null
+                                                ? " (none configured)"
+                                                : " '" + shadow.id() + "'"));
+        if (!checked.accepted()) {
+            AuditEvent alert = Records.policyRejected(doc, checked.problem());
+            LOG.warn(
+                    "Policy document {} v{} rejected, the previous version stays: {}",
+                    doc.getPolicyId(),
+                    doc.getVersion(),
+                    alert.getDetail());
+            if (emitsPolicyAlerts) {
+                out.collect(alert);
+                metrics.policyRejected();
+            }
+            return;
+        }
+        timeline.add(checked.policy());
+        ctx.getBroadcastState(Descriptors.POLICIES)
+                .put(timeline.id(), new PolicyVersions(timeline.documents()));
+        boolean late = doc.getEffectiveFrom().toEpochMilli() <= watermark;
+        Records.PolicyRole role =
+                timeline == active ? Records.PolicyRole.ACTIVE : Records.PolicyRole.SHADOW;
+        LOG.info(
+                "Policy {} v{} accepted as {}, effective from {}{}",
+                doc.getPolicyId(),
+                doc.getVersion(),
+                role,
+                doc.getEffectiveFrom(),
+                late ? " (late: already behind the watermark)" : "");
+        if (emitsPolicyAlerts) {
+            out.collect(Records.policyActivated(doc, role, late));
+            metrics.policyActivated();
+        }
+    }
+
+    private PolicyTimeline timelineOf(String policyId) {
+        if (active.id().equals(policyId)) {
+            return active;
+        }
+        return shadow != null && shadow.id().equals(policyId) ? shadow : null;
+    }
+
+    /**
+     * The shadow policy's decision of a send the active policy just decided, on the same ledger
+     * (before the send is recorded), or null when no shadow version is in force. It never throws: a
+     * failing shadow must not touch the real decision.
+     */
+    private Decision shadowDecision(
+            SendRequest send, long at, boolean redecision, SubjectLedger ledger, Decision d) {
+        Policy p = shadow == null ? null : shadow.at(at);
+        if (p == null) {
+            return null;
+        }
+        Decision s;
+        try {
+            s =
+                    redecision
+                            ? DecisionEngine.redecide(send, at, ledger, p)
+                            : DecisionEngine.decide(send, ledger, p);
+        } catch (RuntimeException e) {
+            metrics.shadowFailed();
+            LOG.warn(
+                    "Shadow policy {} v{} failed to decide a send ({})",
+                    p.id(),
+                    p.version(),
+                    e.getClass().getName());
+            return null;
+        }
+        shadowVersion = s.policyVersion();
+        metrics.shadowDecided(d.verdict(), s.verdict());
+        return s;
     }
 
     // ---- Timers ----
@@ -273,48 +503,59 @@ public final class ComplianceFunction
             SendRequest send,
             SubjectLedger ledger,
             boolean late,
-            Context ctx,
+            ReadOnlyContext ctx,
             Collector<AuditEvent> out)
             throws Exception {
         long at = send.getRequestedAt().toEpochMilli();
+        Policy policy = active.at(at);
         Decision d;
         try {
             d = DecisionEngine.decide(send, ledger, policy);
         } catch (RuntimeException e) {
-            engineFailed(send, e, ctx);
+            engineFailed(send, policy, e, ctx);
             return;
         }
+        Decision shadowed = shadowDecision(send, at, false, ledger, d);
         ledger.recordSend(send, d);
         String id = Records.decisionId(send, at, DecisionKind.DECISION, d);
-        out.collect(Records.decision(send, d, id, at, late, false));
+        out.collect(Records.decision(send, d, id, at, late, false, shadowed));
+        activeVersion = d.policyVersion();
         metrics.decided(send, d, ctx.timerService().currentProcessingTime() - at);
-        route(send, d, id, at, false, ledger, ctx, out);
+        route(send, d, policy, id, at, false, ledger, ctx, out);
     }
 
     /** Decides a deferred send again at its notBefore, against the state as of then. */
     private void redecide(
-            SendRequest send, long at, SubjectLedger ledger, Context ctx, Collector<AuditEvent> out)
+            SendRequest send,
+            long at,
+            SubjectLedger ledger,
+            ReadOnlyContext ctx,
+            Collector<AuditEvent> out)
             throws Exception {
+        Policy policy = active.at(at);
         Decision d;
         try {
             d = DecisionEngine.redecide(send, at, ledger, policy);
         } catch (RuntimeException e) {
-            engineFailed(send, e, ctx);
+            engineFailed(send, policy, e, ctx);
             return;
         }
+        Decision shadowed = shadowDecision(send, at, true, ledger, d);
         ledger.recordSend(send, d);
         String id = Records.decisionId(send, at, DecisionKind.REDECISION, d);
-        out.collect(Records.decision(send, d, id, at, false, true));
+        out.collect(Records.decision(send, d, id, at, false, true, shadowed));
+        activeVersion = d.policyVersion();
         metrics.decided(send, d, ctx.timerService().currentProcessingTime() - at);
         metrics.redecided();
-        route(send, d, id, at, true, ledger, ctx, out);
+        route(send, d, policy, id, at, true, ledger, ctx, out);
     }
 
     /**
      * The engine threw on a send: fail closed without stopping the job. The send is never approved;
      * it goes to the dead-letter topic (a restart would only fail on it again).
      */
-    private void engineFailed(SendRequest send, RuntimeException e, Context ctx) {
+    private void engineFailed(
+            SendRequest send, Policy policy, RuntimeException e, ReadOnlyContext ctx) {
         LOG.error(
                 "Policy {} v{} failed to decide a send; it is dead-lettered ({})",
                 policy.id(),
@@ -328,7 +569,7 @@ public final class ComplianceFunction
                 ctx);
     }
 
-    private void deadLetter(SendRequest send, String code, String message, Context ctx) {
+    private void deadLetter(SendRequest send, String code, String message, ReadOnlyContext ctx) {
         ctx.output(
                 Descriptors.DEAD_LETTERS,
                 Records.deadLetter(send, settings.sendsTopic(), code, message));
@@ -338,44 +579,46 @@ public final class ComplianceFunction
     private void route(
             SendRequest send,
             Decision d,
+            Policy policy,
             String decisionId,
             long decidedAt,
             boolean redecision,
             SubjectLedger ledger,
-            Context ctx,
+            ReadOnlyContext ctx,
             Collector<AuditEvent> out)
             throws Exception {
         long sentAt = send.getRequestedAt().toEpochMilli();
+        long deadline = deadline(sentAt, policy);
         if (d.verdict() == Verdict.ALLOW) {
             ctx.output(Descriptors.APPROVED, Records.approved(send, d, decisionId));
             rememberAllow(send, decidedAt, redecision);
-            scheduleCleanup(
-                    Math.max(deadline(sentAt), decidedAt + settings.retroWindowMillis() + 1), ctx);
+            scheduleCleanup(Math.max(deadline, decidedAt + settings.retroWindowMillis() + 1), ctx);
         } else {
-            scheduleCleanup(deadline(sentAt), ctx);
+            scheduleCleanup(deadline, ctx);
         }
         if (d.verdict() == Verdict.DEFER) {
             ctx.output(Descriptors.DEFERRED_SENDS, Records.deferred(send, d, decisionId));
-            hold(send, d.notBefore(), decidedAt, ledger, ctx, out);
+            hold(send, d, decidedAt, ledger, ctx, out);
         }
     }
 
     /** Keeps a deferred send until event time reaches notBefore. */
     private void hold(
             SendRequest send,
-            long notBefore,
+            Decision d,
             long decidedAt,
             SubjectLedger ledger,
-            Context ctx,
+            ReadOnlyContext ctx,
             Collector<AuditEvent> out)
             throws Exception {
+        long notBefore = d.notBefore();
         if (notBefore <= decidedAt) {
             // The engine must defer into the future; holding this would loop. Fail closed: the
             // send stays deferred (audited as such) and is never approved.
             LOG.error(
                     "Policy {} v{} deferred a send to {} <= its decision time {}; not held",
-                    policy.id(),
-                    policy.version(),
+                    d.policyId(),
+                    d.policyVersion(),
                     notBefore,
                     decidedAt);
             return;
@@ -435,6 +678,9 @@ public final class ComplianceFunction
             if (allow.getDecidedAt() < t) {
                 continue;
             }
+            // Re-decided with the version in force at its time, as known now (the one that
+            // decided it, unless a version effective by then arrived late).
+            Policy policy = active.at(allow.getDecidedAt());
             Decision now =
                     allow.getRedecision()
                             ? DecisionEngine.redecide(
@@ -457,19 +703,19 @@ public final class ComplianceFunction
         if (!affected.isEmpty()) {
             out.collect(
                     Records.retroactiveViolation(
-                            event, affected, new ArrayList<>(reasons), policy));
+                            event, affected, new ArrayList<>(reasons), active.at(t)));
             metrics.retroactiveViolation();
         }
     }
 
     // ---- Cleanup ----
 
-    /** When a send recorded at {@code sentAt} leaves the dedupe window. */
-    private long deadline(long sentAt) {
+    /** When a send recorded at {@code sentAt} leaves the dedupe window of {@code policy}. */
+    private static long deadline(long sentAt, Policy policy) {
         return sentAt + policy.dedupeWindowMillis() + 1;
     }
 
-    private void scheduleCleanup(long dueAt, Context ctx) throws Exception {
+    private void scheduleCleanup(long dueAt, ReadOnlyContext ctx) throws Exception {
         Housekeeping hk = housekeeping.value();
         if (hk == null) {
             ctx.timerService().registerEventTimeTimer(dueAt);
@@ -481,7 +727,8 @@ public final class ComplianceFunction
         }
     }
 
-    private void cleanUp(long at, SubjectLedger ledger, Context ctx) throws Exception {
+    private void cleanUp(long at, SubjectLedger ledger, ReadOnlyContext ctx) throws Exception {
+        Policy policy = active.at(at);
         ledger.prune(at, policy);
         RecentAllows recent = recentAllows.value();
         if (recent != null) {
@@ -496,6 +743,12 @@ public final class ComplianceFunction
             }
         }
         Housekeeping hk = housekeeping.value();
+        long lastSend = ledger.lastSendTime();
+        if (lastSend >= 0 && deadline(lastSend, policy) > hk.getDueAt()) {
+            // A newer version with a longer dedupe window kept sends the scheduled deadline did
+            // not cover (with one version this never happens).
+            hk.setDueAt(deadline(lastSend, policy));
+        }
         if (hk.getDueAt() > at) {
             ctx.timerService().registerEventTimeTimer(hk.getDueAt());
             hk.setTimerAt(hk.getDueAt());
@@ -531,6 +784,7 @@ public final class ComplianceFunction
 
     @Override
     public void initializeState(FunctionInitializationContext context) throws Exception {
+        initializePolicies(context);
         pendingCountState = context.getOperatorStateStore().getListState(Descriptors.PENDING_COUNT);
         deferredCountState =
                 context.getOperatorStateStore().getListState(Descriptors.DEFERRED_COUNT);
@@ -555,6 +809,62 @@ public final class ComplianceFunction
         seenWatermark = restoredWatermark;
     }
 
+    /**
+     * Builds the timelines: the configured policies, then the versions accepted earlier (restored
+     * broadcast state). Stored versions are checked again: one this engine no longer accepts, one
+     * with the configured version's number, and those of an id that is no longer the active or
+     * shadow policy are dropped, with a log line.
+     */
+    private void initializePolicies(FunctionInitializationContext context) throws Exception {
+        Configured configured = settings.configured();
+        int max = settings.maxPolicyVersions();
+        active = new PolicyTimeline(configured.active().id(), configured.active(), max);
+        shadow =
+                configured.shadowId() == null
+                        ? null
+                        : new PolicyTimeline(configured.shadowId(), configured.shadow(), max);
+        activeVersion = configured.active().version();
+        shadowVersion = configured.shadow() == null ? -1 : configured.shadow().version();
+
+        BroadcastState<String, PolicyVersions> stored =
+                context.getOperatorStateStore().getBroadcastState(Descriptors.POLICIES);
+        List<String> ids = new ArrayList<>();
+        for (Map.Entry<String, PolicyVersions> e : stored.entries()) {
+            ids.add(e.getKey());
+        }
+        for (String id : ids) {
+            PolicyTimeline timeline = timelineOf(id);
+            if (timeline == null) {
+                LOG.warn("Dropping stored versions of policy {}: no longer active or shadow", id);
+                stored.remove(id);
+                continue;
+            }
+            Policy configuredOfId = timeline == active ? configured.active() : configured.shadow();
+            for (PolicyDocument doc : stored.get(id).getVersions()) {
+                Policy p;
+                try {
+                    p = Policy.fromYaml(doc.getYaml());
+                } catch (PolicyException e) {
+                    LOG.error(
+                            "Dropping stored policy {} v{}: no longer valid: {}",
+                            id,
+                            doc.getVersion(),
+                            e.getMessage());
+                    continue;
+                }
+                if (configuredOfId != null && p.version() == configuredOfId.version()) {
+                    LOG.warn(
+                            "Stored policy {} v{} is also configured; the configured one wins",
+                            id,
+                            p.version());
+                    continue;
+                }
+                timeline.add(p);
+            }
+            stored.put(id, new PolicyVersions(timeline.documents()));
+        }
+    }
+
     /** Buffered consent events and sends on this subtask (for tests and the gauge). */
     long pendingCount() {
         return pendingCount;
@@ -563,5 +873,15 @@ public final class ComplianceFunction
     /** Deferred sends held on this subtask. */
     long deferredCount() {
         return deferredCount;
+    }
+
+    /** Shadow decisions whose verdict differed from the active one, on this subtask. */
+    long shadowDisagreements() {
+        return metrics.shadowDisagreements();
+    }
+
+    /** Shadow decisions on this subtask. */
+    long shadowDecisions() {
+        return metrics.shadowDecisions();
     }
 }

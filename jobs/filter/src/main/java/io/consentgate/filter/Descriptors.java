@@ -3,10 +3,12 @@ package io.consentgate.filter;
 import io.consentgate.filter.internal.DeferredAtTime;
 import io.consentgate.filter.internal.Housekeeping;
 import io.consentgate.filter.internal.PendingAtTime;
+import io.consentgate.filter.internal.PolicyVersions;
 import io.consentgate.filter.internal.RecentAllows;
 import io.consentgate.schema.ApprovedSend;
 import io.consentgate.schema.DeadLetter;
 import io.consentgate.schema.DeferredSend;
+import io.consentgate.schema.PolicyDocument;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -31,6 +33,8 @@ import org.apache.flink.util.OutputTag;
  *   <li>{@link #RECENT_ALLOWS}: the latest ALLOWs, for retroactive-violation checks.
  *   <li>{@link #HOUSEKEEPING}: the pending cleanup timer and when the history next expires.
  * </ul>
+ *
+ * <p>Broadcast state of {@link ComplianceFunction}, the same on every subtask: {@link #POLICIES}.
  */
 public final class Descriptors {
     private Descriptors() {}
@@ -52,6 +56,15 @@ public final class Descriptors {
 
     public static final ValueStateDescriptor<Housekeeping> HOUSEKEEPING =
             new ValueStateDescriptor<>("housekeeping", new AvroTypeInfo<>(Housekeeping.class));
+
+    /**
+     * Broadcast state: policy id to the versions of that id accepted from the policy topic, oldest
+     * first, at most {@code policy.max-versions} (the configured policies are not stored: they come
+     * from the configuration on every start).
+     */
+    public static final MapStateDescriptor<String, PolicyVersions> POLICIES =
+            new MapStateDescriptor<>(
+                    "policies", Types.STRING, new AvroTypeInfo<>(PolicyVersions.class));
 
     /**
      * Operator state: this subtask's count of buffered records and deferred sends, for the gauges
@@ -82,4 +95,12 @@ public final class Descriptors {
     /** Side output of the input routers (and of late sends with late.sends=DEAD_LETTER). */
     public static final OutputTag<DeadLetter> DEAD_LETTERS =
             new OutputTag<>("dead-letters", new AvroTypeInfo<>(DeadLetter.class));
+
+    /**
+     * A side output of the sends router that nothing is written to: without a policy topic it
+     * stands in for the policy stream, so the broadcast input carries the sends' watermarks and
+     * never holds decisions back.
+     */
+    public static final OutputTag<PolicyDocument> NO_POLICIES =
+            new OutputTag<>("no-policies", new AvroTypeInfo<>(PolicyDocument.class));
 }

@@ -145,10 +145,14 @@ public final class FilterConfig {
     public static final Key<String> TOPIC_CONSENT =
             text("topic.consent", "consent.events", "Input: ConsentEvent records.");
     public static final Key<String> TOPIC_POLICY =
-            text(
+            key(
                     "topic.policy",
                     "compliance.policy",
-                    "Input (optional, reserved for policy hot-swap): PolicyDocument records.");
+                    "Input: PolicyDocument records keyed by policy id; newer versions of the"
+                            + " active and shadow policies are swapped in by event time. It must"
+                            + " exist and keep every record (no compaction); read from the"
+                            + " earliest offset on a fresh start. Empty = no policy topic.",
+                    v -> v.trim());
     public static final Key<String> TOPIC_APPROVED =
             text("topic.approved", "sends.approved", "Output: ApprovedSend records.");
     public static final Key<String> TOPIC_DEFERRED =
@@ -213,8 +217,29 @@ public final class FilterConfig {
             key(
                     "policy.file",
                     "",
-                    "Policy YAML file; empty = the engine's default policy.",
+                    "Policy YAML file; empty = the engine's default policy. Newer versions of"
+                            + " its id come from the policy topic.",
                     v -> v.trim());
+    public static final Key<String> POLICY_SHADOW_FILE =
+            key(
+                    "policy.shadow.file",
+                    "",
+                    "Shadow policy YAML file: decided beside the active policy for every send,"
+                            + " recorded in the audit event, never deciding. Empty = none.",
+                    v -> v.trim());
+    public static final Key<String> POLICY_SHADOW_ID =
+            key(
+                    "policy.shadow.id",
+                    "",
+                    "Id of the shadow policy: versions with this id on the policy topic become"
+                            + " the shadow. Empty = the id of policy.shadow.file (if any).",
+                    v -> v.trim());
+    public static final Key<Integer> POLICY_MAX_VERSIONS =
+            integer(
+                    "policy.max-versions",
+                    "16",
+                    "Versions per policy id kept from the policy topic (lowest dropped first);"
+                            + " sends older than every kept version get the configured policy.");
 
     // ---- Checkpoints, state, delivery ----
     public static final Key<Duration> CHECKPOINT_INTERVAL =
@@ -514,8 +539,17 @@ public final class FilterConfig {
         if (sendsTopic().equals(consentTopic())) {
             problems.add("--topic.sends and --topic.consent must differ");
         }
+        if (policyTopic().equals(sendsTopic()) || policyTopic().equals(consentTopic())) {
+            problems.add("--topic.policy must differ from --topic.sends and --topic.consent");
+        }
         if (!policyFile().isEmpty() && !Files.isReadable(Path.of(policyFile()))) {
             problems.add("--" + POLICY_FILE.name + ": cannot read " + policyFile());
+        }
+        if (!shadowPolicyFile().isEmpty() && !Files.isReadable(Path.of(shadowPolicyFile()))) {
+            problems.add("--" + POLICY_SHADOW_FILE.name + ": cannot read " + shadowPolicyFile());
+        }
+        if (policyMaxVersions() < 1 || policyMaxVersions() > 1000) {
+            problems.add("--" + POLICY_MAX_VERSIONS.name + " must be between 1 and 1000");
         }
     }
 
@@ -624,6 +658,7 @@ public final class FilterConfig {
         return get(TOPIC_CONSENT);
     }
 
+    /** The policy topic, or "" when the job reads none. */
     public String policyTopic() {
         return get(TOPIC_POLICY);
     }
@@ -685,6 +720,26 @@ public final class FilterConfig {
     public String policyYaml() throws IOException {
         String file = policyFile();
         return file.isEmpty() ? null : Files.readString(Path.of(file), StandardCharsets.UTF_8);
+    }
+
+    /** The shadow policy file, or "" for none. */
+    public String shadowPolicyFile() {
+        return get(POLICY_SHADOW_FILE);
+    }
+
+    /** The shadow policy YAML text, or null for none. */
+    public String shadowPolicyYaml() throws IOException {
+        String file = shadowPolicyFile();
+        return file.isEmpty() ? null : Files.readString(Path.of(file), StandardCharsets.UTF_8);
+    }
+
+    /** The shadow policy id, or "" (the shadow file's id, or no shadow). */
+    public String shadowPolicyId() {
+        return get(POLICY_SHADOW_ID);
+    }
+
+    public int policyMaxVersions() {
+        return get(POLICY_MAX_VERSIONS);
     }
 
     public Duration checkpointInterval() {

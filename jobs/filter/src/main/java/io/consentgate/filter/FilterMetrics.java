@@ -8,6 +8,7 @@ import io.consentgate.schema.Verdict;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
@@ -18,8 +19,9 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  * The decision operator's metrics, under the operator's group {@code consentgate}: decisions by
  * verdict, primary reason, channel and jurisdiction (key-value groups, so reporters such as
  * Prometheus turn them into labels), decision lag, buffer gauges, late consent events and sends,
- * and retroactive violations. Counters are created on first use and cached, so a record costs map
- * lookups, not string building.
+ * retroactive violations, and the policies: the versions deciding and shadowing, shadow decisions
+ * and disagreements (their ratio is the shadow's disagreement rate), and policy alerts. Counters
+ * are created on first use and cached, so a record costs map lookups, not string building.
  */
 final class FilterMetrics {
     /** Jurisdictions beyond this many distinct values are counted under "OTHER". */
@@ -37,6 +39,11 @@ final class FilterMetrics {
     private final Counter lateSends;
     private final Counter retroactiveViolations;
     private final Counter redecisions;
+    private final Counter shadowDecisions;
+    private final Counter shadowDisagreements;
+    private final Counter shadowFailures;
+    private final Counter policyActivations;
+    private final Counter policyRejections;
     private final DeadLetterMetrics deadLetters;
 
     FilterMetrics(MetricGroup operatorGroup, LongSupplier pending, LongSupplier deferred) {
@@ -47,9 +54,23 @@ final class FilterMetrics {
         this.lateSends = group.counter("lateSends");
         this.retroactiveViolations = group.counter("retroactiveViolations");
         this.redecisions = group.counter("redecisions");
+        this.shadowDecisions = group.counter("shadowDecisions");
+        this.shadowDisagreements = group.counter("shadowDisagreements");
+        this.shadowFailures = group.counter("shadowFailures");
+        this.policyActivations = group.counter("policyActivations");
+        this.policyRejections = group.counter("policyRejections");
         group.gauge("pendingRecords", pending::getAsLong);
         group.gauge("deferredSends", deferred::getAsLong);
         this.deadLetters = new DeadLetterMetrics(operatorGroup);
+    }
+
+    /**
+     * Gauges of the policy versions in use: the active policy's version that made this subtask's
+     * latest decision (the configured one before any), and the shadow's (-1 when none).
+     */
+    void policyGauges(IntSupplier activeVersion, IntSupplier shadowVersion) {
+        group.gauge("activePolicyVersion", activeVersion::getAsInt);
+        group.gauge("shadowPolicyVersion", shadowVersion::getAsInt);
     }
 
     /**
@@ -103,6 +124,37 @@ final class FilterMetrics {
 
     void retroactiveViolation() {
         retroactiveViolations.inc();
+    }
+
+    /** Counts one shadow decision, and a disagreement when its verdict differs. */
+    void shadowDecided(Verdict active, Verdict shadow) {
+        shadowDecisions.inc();
+        if (active != shadow) {
+            shadowDisagreements.inc();
+        }
+    }
+
+    /** The shadow policy threw on a send (the active decision is unaffected). */
+    void shadowFailed() {
+        shadowFailures.inc();
+    }
+
+    /** A policy version was accepted (counted where the alert is emitted: subtask 0). */
+    void policyActivated() {
+        policyActivations.inc();
+    }
+
+    /** A policy document was rejected (counted where the alert is emitted: subtask 0). */
+    void policyRejected() {
+        policyRejections.inc();
+    }
+
+    long shadowDisagreements() {
+        return shadowDisagreements.getCount();
+    }
+
+    long shadowDecisions() {
+        return shadowDecisions.getCount();
     }
 
     DeadLetterMetrics deadLetters() {

@@ -1,6 +1,7 @@
 package io.consentgate.filter;
 
 import io.consentgate.filter.internal.DecodedConsent;
+import io.consentgate.filter.internal.DecodedPolicy;
 import io.consentgate.filter.internal.DecodedSend;
 import java.io.Serializable;
 import java.time.Duration;
@@ -11,9 +12,14 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.eventtime.WatermarksWithIdleness;
 
 /**
- * Watermark strategies of the two inputs, applied per Kafka partition by the source: bounded
- * out-of-orderness on the event time (requestedAt, occurredAt), and idleness so that a quiet
- * partition (typically of the consent topic) does not stall decisions.
+ * Watermark strategies of the inputs, applied per Kafka partition by the source: bounded
+ * out-of-orderness on the event time (requestedAt, occurredAt, a policy's effectiveFrom), and
+ * idleness so that a quiet partition (typically of the consent or policy topic) does not stall
+ * decisions.
+ *
+ * <p>The policy input's watermark takes part in the decision operator's, so that while the policy
+ * topic is being read (on a replay, say) no send at t is decided before every version effective at
+ * or before t has been read; once idle it holds nothing back.
  *
  * <p>Dead letters carry the Kafka record timestamp but are invisible to the generator: they neither
  * advance the watermark nor count as activity for idleness, so a partition of garbage cannot push
@@ -51,6 +57,22 @@ public final class InputWatermarks {
                         (d, recordTimestamp) ->
                                 d.getEvent() != null
                                         ? d.getEvent().getOccurredAt().toEpochMilli()
+                                        : recordTimestamp);
+    }
+
+    public static WatermarkStrategy<DecodedPolicy> forPolicies(Duration bound, Duration idleness) {
+        return WatermarkStrategy.<DecodedPolicy>forGenerator(
+                        ctx ->
+                                new ValidOnly<>(
+                                        new WatermarksWithIdleness<>(
+                                                new BoundedOutOfOrdernessWatermarks<>(bound),
+                                                idleness,
+                                                ctx.getInputActivityClock()),
+                                        d -> d.getDocument() != null))
+                .withTimestampAssigner(
+                        (d, recordTimestamp) ->
+                                d.getDocument() != null
+                                        ? d.getDocument().getEffectiveFrom().toEpochMilli()
                                         : recordTimestamp);
     }
 

@@ -9,6 +9,7 @@ import io.consentgate.schema.Basis;
 import io.consentgate.schema.ConsentEvent;
 import io.consentgate.schema.DeadLetter;
 import io.consentgate.schema.DeferredSend;
+import io.consentgate.schema.PolicyDocument;
 import io.consentgate.schema.Reason;
 import io.consentgate.schema.SendRequest;
 import io.consentgate.schema.Verdict;
@@ -27,9 +28,29 @@ import java.util.UUID;
  * <p>Audit ids are name-based UUIDs of (tenant, subject, message id, event time, kind, verdict,
  * primary reason), so a replay of the same input yields the same ids; the decision id of an
  * approved or deferred send is its audit id, the idempotency key for downstream systems.
+ *
+ * <p>Policy alerts (POLICY_REJECTED, POLICY_ACTIVATED) concern no subject: their tenantId and
+ * subjectId are the placeholders {@link #SYSTEM_TENANT} and {@link #POLICY_SUBJECT}, so all of them
+ * share one audit-topic key and stay in order. Their ids are name-based UUIDs of (kind, policy id,
+ * version, effectiveFrom, YAML): the document itself only goes into the hash.
  */
 public final class Records {
     private Records() {}
+
+    /** tenantId of audit alerts that concern no subject; reserved, never a real tenant's id. */
+    public static final String SYSTEM_TENANT = "_consentgate";
+
+    /** subjectId of policy alerts. */
+    public static final String POLICY_SUBJECT = "_policy";
+
+    /** Longest detail of a POLICY_REJECTED alert; longer validation messages are cut. */
+    static final int MAX_DETAIL_CHARS = 500;
+
+    /** Whether an accepted policy decides ({@link #ACTIVE}) or only shadows ({@link #SHADOW}). */
+    enum PolicyRole {
+        ACTIVE,
+        SHADOW
+    }
 
     /** Kind of decision an audit id is derived for. */
     public enum DecisionKind {
@@ -59,6 +80,15 @@ public final class Records {
                 AuditKind.RETROACTIVE_VIOLATION.name());
     }
 
+    static String policyAlertId(AuditKind kind, PolicyDocument doc) {
+        return nameUuid(
+                kind.name(),
+                doc.getPolicyId(),
+                Integer.toString(doc.getVersion()),
+                Long.toString(doc.getEffectiveFrom().toEpochMilli()),
+                doc.getYaml());
+    }
+
     private static String nameUuid(String... parts) {
         // Length-prefixed, so no choice of ids can make two different tuples collide.
         StringBuilder sb = new StringBuilder();
@@ -80,6 +110,22 @@ public final class Records {
             long eventTime,
             boolean late,
             boolean redecision) {
+        return decision(send, d, auditId, eventTime, late, redecision, null);
+    }
+
+    /**
+     * The audit event of one decision, with the shadow policy's decision of the same send.
+     *
+     * @param shadow the shadow policy's decision, or null when no shadow policy is in force
+     */
+    public static AuditEvent decision(
+            SendRequest send,
+            Decision d,
+            String auditId,
+            long eventTime,
+            boolean late,
+            boolean redecision,
+            Decision shadow) {
         return AuditEvent.newBuilder()
                 .setAuditId(auditId)
                 .setKind(AuditKind.DECISION)
@@ -102,6 +148,8 @@ public final class Records {
                         d.verdict() == Verdict.DEFER ? Instant.ofEpochMilli(d.notBefore()) : null)
                 .setLate(late)
                 .setRedecision(redecision)
+                .setShadowVerdict(shadow == null ? null : shadow.verdict())
+                .setShadowPolicyVersion(shadow == null ? null : shadow.policyVersion())
                 .build();
     }
 
@@ -151,6 +199,42 @@ public final class Records {
                 .setAffectedMessageIds(affected)
                 .setDetail("lateEventType=" + event.getType().name())
                 .build();
+    }
+
+    /**
+     * The alert for a policy document that is not used: invalid, not newer than the version known,
+     * a header that disagrees with its YAML, or an id that is neither the active nor the shadow
+     * policy. {@code detail} is the validation message (cut to {@link #MAX_DETAIL_CHARS}), never
+     * the document.
+     */
+    static AuditEvent policyRejected(PolicyDocument doc, String problem) {
+        String detail = String.valueOf(problem);
+        if (detail.length() > MAX_DETAIL_CHARS) {
+            detail = detail.substring(0, MAX_DETAIL_CHARS - 3) + "...";
+        }
+        return policyAlert(doc, AuditKind.POLICY_REJECTED).setDetail(detail).build();
+    }
+
+    /**
+     * The alert for an accepted policy version. {@code late}: its effectiveFrom was already behind
+     * the watermark when it arrived, so sends decided between the two used the previous version.
+     */
+    static AuditEvent policyActivated(PolicyDocument doc, PolicyRole role, boolean late) {
+        return policyAlert(doc, AuditKind.POLICY_ACTIVATED)
+                .setLate(late)
+                .setDetail("role=" + role.name() + ";effectiveFrom=" + doc.getEffectiveFrom())
+                .build();
+    }
+
+    private static AuditEvent.Builder policyAlert(PolicyDocument doc, AuditKind kind) {
+        return AuditEvent.newBuilder()
+                .setAuditId(policyAlertId(kind, doc))
+                .setKind(kind)
+                .setTenantId(SYSTEM_TENANT)
+                .setSubjectId(POLICY_SUBJECT)
+                .setPolicyId(doc.getPolicyId())
+                .setPolicyVersion(doc.getVersion())
+                .setEventTime(doc.getEffectiveFrom());
     }
 
     /**

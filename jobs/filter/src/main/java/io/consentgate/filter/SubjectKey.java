@@ -1,5 +1,6 @@
 package io.consentgate.filter;
 
+import io.consentgate.filter.internal.SubjectInput;
 import io.consentgate.schema.ConsentEvent;
 import io.consentgate.schema.SendRequest;
 import java.nio.charset.StandardCharsets;
@@ -55,6 +56,14 @@ public final class SubjectKey {
         @Override
         public String getKey(ConsentEvent event) {
             return of(event);
+        }
+    }
+
+    /** Keys the decision operator's input (a send or a consent event) by subject. */
+    public static final class OfInput implements KeySelector<SubjectInput, String> {
+        @Override
+        public String getKey(SubjectInput input) {
+            return input.getSend() != null ? of(input.getSend()) : of(input.getConsent());
         }
     }
 }

@@ -1,11 +1,13 @@
 package io.consentgate.filter;
 
+import io.consentgate.filter.internal.SubjectInput;
 import io.consentgate.schema.ApprovedSend;
 import io.consentgate.schema.AuditEvent;
 import io.consentgate.schema.AuditKind;
 import io.consentgate.schema.ConsentEvent;
 import io.consentgate.schema.DeadLetter;
 import io.consentgate.schema.DeferredSend;
+import io.consentgate.schema.PolicyDocument;
 import io.consentgate.schema.SendRequest;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,16 +18,17 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
-import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.util.OutputTag;
 
 /**
- * The decision operator in a test harness on RocksDB, with one-line inputs and typed views of its
- * outputs. Sends and consent events carry their event time as the record timestamp, as the sources
- * assign it.
+ * The decision operator in a keyed broadcast test harness on RocksDB, with one-line inputs and
+ * typed views of its outputs. Sends and consent events carry their event time as the record
+ * timestamp, as the sources assign it; policy documents their effectiveFrom. A watermark advances
+ * both inputs (the policy input's watermark also takes part in the operator's).
  */
 final class DecisionHarness implements AutoCloseable {
     static final ComplianceFunction.Settings SETTINGS =
@@ -36,20 +39,27 @@ final class DecisionHarness implements AutoCloseable {
                     FilterConfig.LateSends.DECIDE,
                     "sends.requested");
 
-    private final KeyedTwoInputStreamOperatorTestHarness<
-                    String, SendRequest, ConsentEvent, AuditEvent>
+    private final KeyedBroadcastOperatorTestHarness<
+                    String, SubjectInput, PolicyDocument, AuditEvent>
             harness;
     private final ComplianceFunction function;
 
-    private DecisionHarness(ComplianceFunction.Settings settings, OperatorSubtaskState restoreFrom)
+    private DecisionHarness(
+            ComplianceFunction.Settings settings,
+            OperatorSubtaskState restoreFrom,
+            int maxParallelism,
+            int parallelism,
+            int subtask)
             throws Exception {
         function = new ComplianceFunction(settings);
         harness =
-                new KeyedTwoInputStreamOperatorTestHarness<>(
-                        new KeyedCoProcessOperator<>(function),
-                        new SubjectKey.OfSend(),
-                        new SubjectKey.OfConsent(),
-                        Types.STRING);
+                new KeyedBroadcastOperatorTestHarness<>(
+                        new CoBroadcastWithKeyedOperator<>(function, List.of(Descriptors.POLICIES)),
+                        new SubjectKey.OfInput(),
+                        Types.STRING,
+                        maxParallelism,
+                        parallelism,
+                        subtask);
         harness.setStateBackend(new EmbeddedRocksDBStateBackend());
         harness.setup();
         if (restoreFrom != null) {
@@ -59,24 +69,40 @@ final class DecisionHarness implements AutoCloseable {
     }
 
     static DecisionHarness open() throws Exception {
-        return new DecisionHarness(SETTINGS, null);
+        return new DecisionHarness(SETTINGS, null, 1, 1, 0);
     }
 
     static DecisionHarness open(ComplianceFunction.Settings settings) throws Exception {
-        return new DecisionHarness(settings, null);
+        return new DecisionHarness(settings, null, 1, 1, 0);
+    }
+
+    /** Subtask {@code subtask} of an operator with {@code parallelism} subtasks. */
+    static DecisionHarness openSubtask(int parallelism, int subtask) throws Exception {
+        return new DecisionHarness(SETTINGS, null, 128, parallelism, subtask);
     }
 
     static DecisionHarness restore(OperatorSubtaskState state) throws Exception {
-        return new DecisionHarness(SETTINGS, state);
+        return new DecisionHarness(SETTINGS, state, 1, 1, 0);
+    }
+
+    static DecisionHarness restore(ComplianceFunction.Settings settings, OperatorSubtaskState state)
+            throws Exception {
+        return new DecisionHarness(settings, state, 1, 1, 0);
     }
 
     DecisionHarness send(SendRequest send) throws Exception {
-        harness.processElement1(send, send.getRequestedAt().toEpochMilli());
+        harness.processElement(new SubjectInput(send, null), send.getRequestedAt().toEpochMilli());
         return this;
     }
 
     DecisionHarness consent(ConsentEvent event) throws Exception {
-        harness.processElement2(event, event.getOccurredAt().toEpochMilli());
+        harness.processElement(new SubjectInput(null, event), event.getOccurredAt().toEpochMilli());
+        return this;
+    }
+
+    /** A document arriving on the policy topic. */
+    DecisionHarness policy(PolicyDocument doc) throws Exception {
+        harness.processBroadcastElement(doc, doc.getEffectiveFrom().toEpochMilli());
         return this;
     }
 
@@ -86,7 +112,8 @@ final class DecisionHarness implements AutoCloseable {
     }
 
     DecisionHarness watermark(Instant instant) throws Exception {
-        harness.processBothWatermarks(new Watermark(instant.toEpochMilli()));
+        harness.processWatermark(new Watermark(instant.toEpochMilli()));
+        harness.processBroadcastWatermark(new Watermark(instant.toEpochMilli()));
         return this;
     }
 
@@ -113,6 +140,16 @@ final class DecisionHarness implements AutoCloseable {
     List<AuditEvent> alerts() {
         return audits().stream()
                 .filter(a -> a.getKind() == AuditKind.RETROACTIVE_VIOLATION)
+                .collect(Collectors.toList());
+    }
+
+    /** POLICY_ACTIVATED and POLICY_REJECTED alerts, in order. */
+    List<AuditEvent> policyAlerts() {
+        return audits().stream()
+                .filter(
+                        a ->
+                                a.getKind() == AuditKind.POLICY_ACTIVATED
+                                        || a.getKind() == AuditKind.POLICY_REJECTED)
                 .collect(Collectors.toList());
     }
 
@@ -188,6 +225,27 @@ final class DecisionHarness implements AutoCloseable {
 
     long deferredGauge() {
         return function.deferredCount();
+    }
+
+    long shadowDisagreements() {
+        return function.shadowDisagreements();
+    }
+
+    long shadowDecisions() {
+        return function.shadowDecisions();
+    }
+
+    /** The broadcast state: policy id to the versions accepted from the topic. */
+    java.util.Map<String, List<Integer>> storedVersions() throws Exception {
+        java.util.Map<String, List<Integer>> out = new java.util.TreeMap<>();
+        for (var e : harness.getBroadcastState(Descriptors.POLICIES).entries()) {
+            out.put(
+                    e.getKey(),
+                    e.getValue().getVersions().stream()
+                            .map(PolicyDocument::getVersion)
+                            .collect(Collectors.toList()));
+        }
+        return out;
     }
 
     @Override

@@ -42,6 +42,37 @@ class FilterConfigTest {
         assertThat(c.retroMaxAllows()).isEqualTo(64);
         assertThat(c.lateSends()).isEqualTo(FilterConfig.LateSends.DECIDE);
         assertThat(c.policyFile()).isEmpty();
+        assertThat(c.shadowPolicyFile()).isEmpty();
+        assertThat(c.shadowPolicyId()).isEmpty();
+        assertThat(c.policyMaxVersions()).isEqualTo(16);
+    }
+
+    @Test
+    void thePolicyTopicCanBeTurnedOffButNotSharedWithAnInput() throws Exception {
+        assertThat(parse("--topic.policy", "").policyTopic()).isEmpty();
+        assertThatThrownBy(() -> parse("--topic.policy", "consent.events"))
+                .hasMessageContaining("--topic.policy must differ");
+        assertThatThrownBy(() -> parse("--policy.max-versions", "0"))
+                .hasMessageContaining("--policy.max-versions must be between 1 and 1000");
+        assertThatThrownBy(() -> parse("--policy.shadow.file", "/no/such/shadow.yaml"))
+                .hasMessageContaining("--policy.shadow.file: cannot read");
+    }
+
+    @Test
+    void aShadowPolicyIsReadFromItsFile(@TempDir Path dir) throws Exception {
+        Path shadow = dir.resolve("shadow.yaml");
+        Files.writeString(shadow, PolicyBuilder.aPolicy().id("candidate").version(1).yaml());
+        FilterConfig c =
+                parse("--policy.shadow.file", shadow.toString(), "--policy.shadow.id", "candidate");
+        ComplianceFunction.Configured configured =
+                ComplianceFilterJob.checkPolicies(c).configured();
+        assertThat(configured.active().id()).isEqualTo("default");
+        assertThat(configured.shadow().id()).isEqualTo("candidate");
+        assertThat(configured.shadowId()).isEqualTo("candidate");
+
+        FilterConfig sameId = parse("--policy.shadow.id", "default");
+        assertThatThrownBy(() -> ComplianceFilterJob.checkPolicies(sameId))
+                .hasMessageContaining("a shadow needs its own id");
     }
 
     @Test

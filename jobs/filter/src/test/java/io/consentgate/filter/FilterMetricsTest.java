@@ -112,6 +112,24 @@ class FilterMetricsTest {
     }
 
     @Test
+    void countsShadowDisagreementsAndExposesThePolicyVersions() {
+        Map<String, Metric> m = new TreeMap<>();
+        FilterMetrics metrics = new FilterMetrics(new RecordingGroup(m, ""), () -> 0, () -> 0);
+        metrics.policyGauges(() -> 3, () -> -1);
+        metrics.shadowDecided(Verdict.ALLOW, Verdict.ALLOW);
+        metrics.shadowDecided(Verdict.ALLOW, Verdict.BLOCK);
+        metrics.shadowDecided(Verdict.DEFER, Verdict.BLOCK);
+        metrics.policyRejected();
+
+        assertThat(count(m, "consentgate.shadowDecisions")).isEqualTo(3);
+        assertThat(count(m, "consentgate.shadowDisagreements")).isEqualTo(2);
+        assertThat(count(m, "consentgate.policyRejections")).isEqualTo(1);
+        assertThat(count(m, "consentgate.policyActivations")).isZero();
+        assertThat(((Gauge<?>) m.get("consentgate.activePolicyVersion")).getValue()).isEqualTo(3);
+        assertThat(((Gauge<?>) m.get("consentgate.shadowPolicyVersion")).getValue()).isEqualTo(-1);
+    }
+
+    @Test
     void jurisdictionLabelsAreBounded() {
         Map<String, Metric> m = new TreeMap<>();
         FilterMetrics metrics = new FilterMetrics(new RecordingGroup(m, ""), () -> 0, () -> 0);

@@ -3,17 +3,21 @@ package io.consentgate.filter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consentgate.filter.internal.DecodedConsent;
+import io.consentgate.filter.internal.DecodedPolicy;
 import io.consentgate.filter.internal.DecodedSend;
 import io.consentgate.filter.internal.DeferredAtTime;
 import io.consentgate.filter.internal.Housekeeping;
 import io.consentgate.filter.internal.PendingAtTime;
+import io.consentgate.filter.internal.PolicyVersions;
 import io.consentgate.filter.internal.RecentAllow;
 import io.consentgate.filter.internal.RecentAllows;
+import io.consentgate.filter.internal.SubjectInput;
 import io.consentgate.schema.ApprovedSend;
 import io.consentgate.schema.AuditEvent;
 import io.consentgate.schema.ConsentEvent;
 import io.consentgate.schema.DeadLetter;
 import io.consentgate.schema.DeferredSend;
+import io.consentgate.schema.PolicyDocument;
 import io.consentgate.schema.SendRequest;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +45,10 @@ class InternalTypesTest {
                 List.of(
                         DecodedSend.class,
                         DecodedConsent.class,
+                        DecodedPolicy.class,
+                        SubjectInput.class,
+                        PolicyVersions.class,
+                        PolicyDocument.class,
                         PendingAtTime.class,
                         DeferredAtTime.class,
                         RecentAllows.class,
@@ -71,7 +79,8 @@ class InternalTypesTest {
                         Descriptors.HOUSEKEEPING,
                         Descriptors.PENDING_COUNT,
                         Descriptors.DEFERRED_COUNT,
-                        Descriptors.WATERMARK)) {
+                        Descriptors.WATERMARK,
+                        Descriptors.POLICIES)) {
             d.initializeSerializerUnlessSet(new ExecutionConfig());
             assertThat(d.getSerializer()).as(d.getName()).isNotInstanceOf(KryoSerializer.class);
             assertThat(d.getSerializer().toString()).as(d.getName()).doesNotContain("Kryo");
@@ -80,6 +89,15 @@ class InternalTypesTest {
 
     @Test
     void thePipelineBuildsWithGenericTypesDisabledAndStableUids() throws Exception {
+        assertBuildsWithoutKryo(false);
+    }
+
+    @Test
+    void thePipelineWithAPolicyTopicBuildsWithGenericTypesDisabledAndStableUids() throws Exception {
+        assertBuildsWithoutKryo(true);
+    }
+
+    private static void assertBuildsWithoutKryo(boolean withPolicySource) throws Exception {
         FilterConfig config =
                 FilterConfig.fromMap(
                         Map.of(
@@ -97,6 +115,9 @@ class InternalTypesTest {
                 config,
                 TestIo.source(List.of(), new AvroTypeInfo<>(DecodedSend.class)),
                 TestIo.source(List.of(), new AvroTypeInfo<>(DecodedConsent.class)),
+                withPolicySource
+                        ? TestIo.source(List.of(), new AvroTypeInfo<>(DecodedPolicy.class))
+                        : null,
                 TestIo.sink("types-approved"),
                 TestIo.sink("types-deferred"),
                 TestIo.sink("types-audit"),
@@ -121,5 +142,12 @@ class InternalTypesTest {
                         ComplianceFilterJob.SENDS_ROUTER_UID,
                         ComplianceFilterJob.CONSENT_ROUTER_UID,
                         ComplianceFilterJob.DECIDE_UID);
+        if (withPolicySource) {
+            assertThat(graph.getStreamNodes())
+                    .extracting(StreamNode::getTransformationUID)
+                    .contains(
+                            ComplianceFilterJob.POLICY_SOURCE_UID,
+                            ComplianceFilterJob.POLICY_ROUTER_UID);
+        }
     }
 }

@@ -3,6 +3,7 @@ package io.consentgate.filter;
 import static io.consentgate.engine.testing.ConsentBuilder.aConsent;
 import static io.consentgate.engine.testing.ConsentBuilder.an;
 import static io.consentgate.engine.testing.SendBuilder.aSend;
+import static io.consentgate.filter.PolicyBuilder.aPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consentgate.schema.Channel;
@@ -16,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A checkpoint taken at any point of a run, restored into a fresh operator, continues with
- * byte-identical outputs: buffered records, deferred sends, recent ALLOWs and timers all survive.
+ * byte-identical outputs: buffered records, deferred sends, recent ALLOWs, timers and the policy
+ * versions in broadcast state all survive.
  */
 class SnapshotRestoreTest {
 
@@ -67,6 +69,59 @@ class SnapshotRestoreTest {
                 h -> h.watermark("2026-04-05T00:00:00Z"));
     }
 
+    /**
+     * Policy versions arriving early, late, invalid and for the shadow, among sends and consent
+     * events (run with a shadow policy configured).
+     */
+    private static List<Step> policyScript() {
+        return List.of(
+                h -> h.consent(aConsent().id("grant").at("2026-01-10T09:00:00Z").build()),
+                h -> h.watermark("2026-03-02T06:00:00Z"),
+                h ->
+                        h.policy(
+                                aPolicy()
+                                        .version(2)
+                                        .effectiveFrom("2026-03-02T12:15:00Z")
+                                        .strict()
+                                        .build()),
+                h -> h.send(aSend().id("m1").at("2026-03-02T12:00:00Z").build()),
+                h -> h.send(aSend().id("m3").at("2026-03-02T12:30:00Z").build()),
+                h -> h.policy(aPolicy().version(3).with("dedupeWindowDays", "-1").build()),
+                h ->
+                        h.policy(
+                                aPolicy()
+                                        .id("candidate")
+                                        .version(2)
+                                        .effectiveFrom("2026-03-02T12:00:00Z")
+                                        .build()),
+                h ->
+                        h.send(
+                                aSend().id("call")
+                                        .subject("t-1", OTHER)
+                                        .phoneCall()
+                                        .inUs()
+                                        .at("2026-03-02T07:00:00Z")
+                                        .build()),
+                h -> h.watermark("2026-03-02T12:00:00Z"),
+                // Late: effective 11:00, behind the watermark.
+                h -> h.policy(aPolicy().version(3).effectiveFrom("2026-03-02T11:00:00Z").build()),
+                h ->
+                        h.consent(
+                                an(ConsentEventType.OPT_OUT)
+                                        .id("late-opt-out")
+                                        .anyBrand()
+                                        .anyChannel()
+                                        .at("2026-03-02T11:30:00Z")
+                                        .build()),
+                h -> h.send(aSend().id("late-send").at("2026-03-02T11:45:00Z").build()),
+                h -> h.watermark("2026-03-02T13:00:00Z"),
+                h -> h.watermark("2026-04-05T00:00:00Z"));
+    }
+
+    private static final ComplianceFunction.Settings WITH_SHADOW =
+            DecisionHarness.SETTINGS.withShadow(
+                    aPolicy().id("candidate").version(1).strict().yaml(), null);
+
     /** Every output of a run, serialized, in order per output. */
     private static List<List<ByteBuffer>> outputs(List<DecisionHarness> runs) throws Exception {
         List<ByteBuffer> audits = new ArrayList<>();
@@ -94,6 +149,10 @@ class SnapshotRestoreTest {
                 sb.append(a.getKind())
                         .append(' ')
                         .append(a.getMessageId())
+                        .append(" v")
+                        .append(a.getPolicyVersion())
+                        .append(" shadow ")
+                        .append(a.getShadowVerdict())
                         .append(' ')
                         .append(a.getVerdict())
                         .append(' ')
@@ -108,27 +167,51 @@ class SnapshotRestoreTest {
 
     @Test
     void restoringACheckpointTakenAtAnyStepGivesByteIdenticalOutputs() throws Exception {
-        List<Step> script = script();
+        Run expected = assertRestoresIdentically(DecisionHarness.SETTINGS, script());
+        assertThat(expected.outputs().get(0)).hasSizeGreaterThan(5); // decisions and an alert
+        assertThat(expected.outputs().get(2)).hasSize(1); // the deferred call
+    }
+
+    @Test
+    void restoringWithPolicyVersionsAndAShadowGivesByteIdenticalOutputs() throws Exception {
+        Run expected = assertRestoresIdentically(WITH_SHADOW, policyScript());
+        assertThat(expected.text())
+                .contains("POLICY_ACTIVATED null v2")
+                .contains("POLICY_REJECTED null v3")
+                .contains("POLICY_ACTIVATED null v3")
+                .contains("RETROACTIVE_VIOLATION null v3")
+                .contains("DECISION m1 v1 shadow ALLOW")
+                .contains("DECISION m3 v3 shadow BLOCK")
+                .contains("DECISION call v1 shadow DEFER")
+                .contains("DECISION call v3 shadow ALLOW");
+    }
+
+    /** A whole run's serialized outputs and their description. */
+    record Run(List<List<ByteBuffer>> outputs, String text) {}
+
+    /** Runs the script whole, then cut and restored at every step; returns the whole run. */
+    private static Run assertRestoresIdentically(
+            ComplianceFunction.Settings settings, List<Step> script) throws Exception {
         List<List<ByteBuffer>> expected;
         String expectedText;
-        try (DecisionHarness h = DecisionHarness.open()) {
+        long expectedLeftover;
+        try (DecisionHarness h = DecisionHarness.open(settings)) {
             for (Step s : script) {
                 s.apply(h);
             }
             expected = outputs(List.of(h));
             expectedText = describe(h);
+            expectedLeftover = h.keyedStateEntries();
         }
-        assertThat(expected.get(0)).hasSizeGreaterThan(5); // decisions and an alert
-        assertThat(expected.get(2)).hasSize(1); // the deferred call
 
         for (int cut = 1; cut < script.size(); cut++) {
-            DecisionHarness before = DecisionHarness.open();
+            DecisionHarness before = DecisionHarness.open(settings);
             for (Step s : script.subList(0, cut)) {
                 s.apply(before);
             }
             OperatorSubtaskState state = before.snapshot(cut);
             before.close();
-            DecisionHarness after = DecisionHarness.restore(state);
+            DecisionHarness after = DecisionHarness.restore(settings, state);
             for (Step s : script.subList(cut, script.size())) {
                 s.apply(after);
             }
@@ -147,18 +230,9 @@ class SnapshotRestoreTest {
                             after.keysIn("recent-allows"),
                             after.keysIn("housekeeping"),
                             after.eventTimeTimers())
-                    .isEqualTo(expectedLeftover());
+                    .isEqualTo(expectedLeftover);
             after.close();
         }
-    }
-
-    /** What is left after the windows: the ledgers with refusals on file. */
-    private static long expectedLeftover() throws Exception {
-        try (DecisionHarness h = DecisionHarness.open()) {
-            for (Step s : script()) {
-                s.apply(h);
-            }
-            return h.keyedStateEntries();
-        }
+        return new Run(expected, expectedText);
     }
 }

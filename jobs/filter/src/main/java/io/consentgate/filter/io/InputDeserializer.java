@@ -59,27 +59,9 @@ public abstract class InputDeserializer<R extends SpecificRecord, W>
 
     private R decodeAndValidate(ConsumerRecord<byte[], byte[]> record)
             throws InvalidRecordException, IOException {
+        checkEnvelope(record, limits);
         byte[] key = record.key();
-        byte[] value = record.value();
-        if (value == null) {
-            throw new InvalidRecordException(DeadLetterCodes.NULL_VALUE, "record has no value");
-        }
-        long size = (long) value.length + (key == null ? 0 : key.length);
-        if (size > limits.maxRecordBytes()) {
-            throw new InvalidRecordException(
-                    DeadLetterCodes.OVERSIZE,
-                    "key and value have "
-                            + size
-                            + " bytes, the limit is "
-                            + limits.maxRecordBytes()
-                            + "; the dead letter keeps the first "
-                            + OVERSIZE_PREFIX_BYTES
-                            + " bytes of each");
-        }
-        if (key == null) {
-            throw new InvalidRecordException(DeadLetterCodes.NULL_KEY, "record has no key");
-        }
-        R decoded = decoder.decode(value);
+        R decoded = decoder.decode(record.value());
         String tenantId = tenantId(decoded);
         String subjectId = subjectId(decoded);
         requireId(tenantId, "tenantId");
@@ -117,6 +99,34 @@ public abstract class InputDeserializer<R extends SpecificRecord, W>
                             + " ms allowed");
         }
         return decoded;
+    }
+
+    /**
+     * The checks every input topic shares, before decoding: a value, a size within the limit, a key
+     * (in that order, so an oversize record is dead-lettered as such even without a key).
+     */
+    static void checkEnvelope(ConsumerRecord<byte[], byte[]> record, InputLimits limits)
+            throws InvalidRecordException {
+        byte[] key = record.key();
+        byte[] value = record.value();
+        if (value == null) {
+            throw new InvalidRecordException(DeadLetterCodes.NULL_VALUE, "record has no value");
+        }
+        long size = (long) value.length + (key == null ? 0 : key.length);
+        if (size > limits.maxRecordBytes()) {
+            throw new InvalidRecordException(
+                    DeadLetterCodes.OVERSIZE,
+                    "key and value have "
+                            + size
+                            + " bytes, the limit is "
+                            + limits.maxRecordBytes()
+                            + "; the dead letter keeps the first "
+                            + OVERSIZE_PREFIX_BYTES
+                            + " bytes of each");
+        }
+        if (key == null) {
+            throw new InvalidRecordException(DeadLetterCodes.NULL_KEY, "record has no key");
+        }
     }
 
     private static void requireId(String id, String field) throws InvalidRecordException {

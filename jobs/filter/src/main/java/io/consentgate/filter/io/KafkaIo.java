@@ -2,6 +2,7 @@ package io.consentgate.filter.io;
 
 import io.consentgate.filter.FilterConfig;
 import io.consentgate.filter.internal.DecodedConsent;
+import io.consentgate.filter.internal.DecodedPolicy;
 import io.consentgate.filter.internal.DecodedSend;
 import io.consentgate.schema.ApprovedSend;
 import io.consentgate.schema.AuditEvent;
@@ -43,6 +44,24 @@ public final class KafkaIo {
         return KafkaIo.<DecodedConsent>source(config, config.consentTopic(), "consent")
                 .setDeserializer(
                         new ConsentEventDeserializer(
+                                InputLimits.of(config),
+                                Registry.writerSchemas(
+                                        config.registryUrl(), config.registryRetryBudget())))
+                .build();
+    }
+
+    /**
+     * The policy topic's source. It always starts at the earliest offset on a fresh start, whatever
+     * {@code source.starting-offsets} says: the accepted versions live in broadcast state, so a job
+     * without a checkpoint must read the whole history again to choose versions by event time (a
+     * restore resumes from the checkpoint's offsets as usual). The topic must therefore keep every
+     * record (no compaction, no time retention).
+     */
+    public static KafkaSource<DecodedPolicy> policySource(FilterConfig config) {
+        return KafkaIo.<DecodedPolicy>source(config, config.policyTopic(), "policy")
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setDeserializer(
+                        new PolicyDocumentDeserializer(
                                 InputLimits.of(config),
                                 Registry.writerSchemas(
                                         config.registryUrl(), config.registryRetryBudget())))

@@ -3,10 +3,12 @@ package io.consentgate.filter.it;
 import io.consentgate.filter.ComplianceFilterJob;
 import io.consentgate.filter.FilterConfig;
 import io.consentgate.filter.internal.DecodedConsent;
+import io.consentgate.filter.internal.DecodedPolicy;
 import io.consentgate.filter.internal.DecodedSend;
 import io.consentgate.filter.io.ConsentEventDeserializer;
 import io.consentgate.filter.io.InputLimits;
 import io.consentgate.filter.io.KafkaIo;
+import io.consentgate.filter.io.PolicyDocumentDeserializer;
 import io.consentgate.filter.io.Registry;
 import io.consentgate.filter.io.SendRequestDeserializer;
 import io.consentgate.local.LocalInfra;
@@ -101,12 +103,28 @@ final class PipelineRun {
     }
 
     /**
-     * Builds the pipeline and submits it to the cluster without waiting.
+     * Builds the pipeline without a policy topic and submits it to the cluster without waiting.
      *
      * @param sendsFault the {@link InjectedFault} the sends source throws, or null
      */
     static JobID start(
             MiniCluster cluster, FilterConfig config, Configuration restarts, String sendsFault)
+            throws Exception {
+        return start(cluster, config, restarts, sendsFault, false);
+    }
+
+    /**
+     * Builds the pipeline and submits it to the cluster without waiting.
+     *
+     * @param sendsFault the {@link InjectedFault} the sends source throws, or null
+     * @param withPolicies whether the job reads the policy topic
+     */
+    static JobID start(
+            MiniCluster cluster,
+            FilterConfig config,
+            Configuration restarts,
+            String sendsFault,
+            boolean withPolicies)
             throws Exception {
         Configuration conf = ComplianceFilterJob.flinkConfiguration(config);
         conf.addAll(restarts);
@@ -117,6 +135,7 @@ final class PipelineRun {
                 config,
                 sendsSource(config, sendsFault),
                 consentSource(config),
+                withPolicies ? policySource(config) : null,
                 KafkaIo.approvedSink(config),
                 KafkaIo.deferredSink(config),
                 KafkaIo.auditSink(config),
@@ -131,10 +150,17 @@ final class PipelineRun {
         return result.toJobExecutionResult(PipelineRun.class.getClassLoader());
     }
 
-    /** Runs the pipeline to its end. */
+    /** Runs the pipeline without a policy topic to its end. */
     static JobID run(MiniCluster cluster, FilterConfig config, Configuration restarts)
             throws Exception {
-        JobID job = start(cluster, config, restarts, null);
+        return run(cluster, config, restarts, false);
+    }
+
+    /** Runs the pipeline to its end, reading the policy topic if {@code withPolicies}. */
+    static JobID run(
+            MiniCluster cluster, FilterConfig config, Configuration restarts, boolean withPolicies)
+            throws Exception {
+        JobID job = start(cluster, config, restarts, null, withPolicies);
         await(cluster, job);
         return job;
     }
@@ -162,6 +188,17 @@ final class PipelineRun {
                                 Registry.writerSchemas(
                                         config.registryUrl(), config.registryRetryBudget())),
                         null));
+    }
+
+    /** The job's policy source: the production deserializer, read from earliest to latest. */
+    static KafkaSource<DecodedPolicy> policySource(FilterConfig config) {
+        return source(
+                config,
+                config.policyTopic(),
+                new PolicyDocumentDeserializer(
+                        InputLimits.of(config),
+                        Registry.writerSchemas(
+                                config.registryUrl(), config.registryRetryBudget())));
     }
 
     private static <T> KafkaSource<T> source(

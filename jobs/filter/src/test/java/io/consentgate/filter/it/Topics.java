@@ -30,8 +30,8 @@ record Topics(
                 p + "compliance.dlq");
     }
 
-    /** The topics the job reads or writes (the policy topic is reserved and never read). */
+    /** The topics the job reads or writes (the policy topic is read only by some tests). */
     List<String> used() {
-        return List.of(sends, consent, approved, deferred, audit, dlq);
+        return List.of(sends, consent, policy, approved, deferred, audit, dlq);
     }
 }
