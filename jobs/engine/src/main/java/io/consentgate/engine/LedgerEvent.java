@@ -113,6 +113,23 @@ final class LedgerEvent {
                 && (evidenceFlags & HAS_CAPTURED_AT) != 0;
     }
 
+    /** The same event delivered again: same id and every field the ledger keeps. */
+    boolean sameEventAs(LedgerEvent o) {
+        return id.equals(o.id)
+                && type == o.type
+                && at == o.at
+                && channel == o.channel
+                && birthEpochDay == o.birthEpochDay
+                && registry == o.registry
+                && suppression == o.suppression
+                && method == o.method
+                && evidenceFlags == o.evidenceFlags
+                && origin == o.origin
+                && java.util.Objects.equals(brand, o.brand)
+                && java.util.Objects.equals(purpose, o.purpose)
+                && java.util.Objects.equals(productCategory, o.productCategory);
+    }
+
     /**
      * The same refusal of the same scope: the later one voids and blocks everything the earlier one
      * does, and is lifted only by consents that also lift the earlier one.

@@ -33,8 +33,9 @@ import java.util.Map;
  * and repeated refusals of the same type and scope keep only the latest, since it dominates the
  * earlier ones in every rule (so refusals are bounded by the scope vocabulary); only the latest age
  * declaration is kept; a re-applied event id is ignored; message ids leave after the dedupe window;
- * at most {@link #MAX_EVENTS} events are kept, dropping the oldest consent grants that a later
- * refusal voided first. Refusals, objections and opt-outs are never dropped.
+ * at most {@link #MAX_EVENTS} events are kept (an exact redelivery of an event is ignored),
+ * dropping the oldest consent grants that a later refusal voided first. Refusals, objections and
+ * opt-outs are never dropped.
  */
 public final class SubjectLedger {
     static final int MAX_EVENTS = 512;
@@ -62,10 +63,12 @@ public final class SubjectLedger {
 
     void apply(LedgerEvent e) {
         for (int i = 0; i < events.size(); i++) {
-            if (events.get(i).id.equals(e.id)) {
+            if (events.get(i).sameEventAs(e)) {
                 return; // the same event again (a redelivery): applying it twice changes nothing
             }
         }
+        // A different event that reuses an id is applied like any other: dropping it could lose
+        // a withdrawal (fail open).
         switch (e.type) {
             case ERASURE -> {
                 // GDPR Art 17: forget the history, keep only a suppression marker.

@@ -82,6 +82,20 @@ class SubjectLedgerTest {
     }
 
     @Test
+    void aDifferentEventReusingAnIdIsStillApplied() {
+        var grant = aConsent().id("ce-reused").at("2026-01-01T00:00:00Z").build();
+        var withdrawal =
+                an(ConsentEventType.CONSENT_WITHDRAWN)
+                        .id("ce-reused")
+                        .at("2026-02-01T00:00:00Z")
+                        .build();
+        SubjectLedger ledger = ledgerOf(grant, withdrawal);
+        assertThat(ledger.eventCount()).isEqualTo(2);
+        assertThat(DecisionEngine.decide(aSend().build(), ledger, policy).primaryReason())
+                .isEqualTo(io.consentgate.schema.Reason.CONSENT_WITHDRAWN);
+    }
+
+    @Test
     void consentWithdrawCyclesStayBoundedAndRefusalsSurvive() {
         SubjectLedger ledger = SubjectLedger.empty();
         Instant t = Instant.parse("2024-01-01T00:00:00Z");

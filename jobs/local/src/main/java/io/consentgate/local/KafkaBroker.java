@@ -53,12 +53,14 @@ public final class KafkaBroker implements AutoCloseable {
 
     private final Path dataDir;
     private final int brokerPort;
+    private final int securePort;
     private final KafkaRaftServer server;
     private boolean closed;
 
-    private KafkaBroker(Path dataDir, int brokerPort, KafkaRaftServer server) {
+    private KafkaBroker(Path dataDir, int brokerPort, int securePort, KafkaRaftServer server) {
         this.dataDir = dataDir;
         this.brokerPort = brokerPort;
+        this.securePort = securePort;
         this.server = server;
     }
 
@@ -74,6 +76,20 @@ public final class KafkaBroker implements AutoCloseable {
      * directory is reused) and waits until it answers {@code describeCluster}.
      */
     public static KafkaBroker start(Path dataDir) {
+        return start(dataDir, null);
+    }
+
+    /**
+     * Starts a broker like {@link #start(Path)} with, besides its PLAINTEXT listener (used by the
+     * controller and by {@link #newAdmin()}), a {@code SASL_SSL} listener on 127.0.0.1: TLS with
+     * the key store of {@code security}, and SASL/PLAIN accepting only its user. Clients reach it
+     * at {@link #secureBootstrapServers()} with {@link SecuritySettings#clientProperties()}.
+     */
+    public static KafkaBroker startSecure(Path dataDir, SecuritySettings security) {
+        return start(dataDir, java.util.Objects.requireNonNull(security, "security"));
+    }
+
+    private static KafkaBroker start(Path dataDir, SecuritySettings security) {
         try {
             Files.createDirectories(dataDir);
         } catch (IOException e) {
@@ -87,18 +103,29 @@ public final class KafkaBroker implements AutoCloseable {
             while (controllerPort == brokerPort) {
                 controllerPort = freePort();
             }
+            int securePort = 0;
+            if (security != null) {
+                securePort = freePort();
+                while (securePort == brokerPort || securePort == controllerPort) {
+                    securePort = freePort();
+                }
+            }
             long t0 = System.nanoTime();
             KafkaRaftServer server = null;
             try {
                 Properties props = config(dataDir, brokerPort, controllerPort);
+                if (security != null) {
+                    addSecureListener(props, brokerPort, securePort, security);
+                }
                 format(dataDir, props);
                 server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
                 server.startup();
-                KafkaBroker broker = new KafkaBroker(dataDir, brokerPort, server);
+                KafkaBroker broker = new KafkaBroker(dataDir, brokerPort, securePort, server);
                 broker.awaitReady();
                 LOG.info(
-                        "Kafka broker ready on 127.0.0.1:{} in {} ms (data {})",
+                        "Kafka broker ready on 127.0.0.1:{}{} in {} ms (data {})",
                         brokerPort,
+                        security == null ? "" : " and SASL_SSL 127.0.0.1:" + securePort,
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
                         dataDir);
                 return broker;
@@ -121,6 +148,18 @@ public final class KafkaBroker implements AutoCloseable {
     /** {@code host:port} for {@code bootstrap.servers}. */
     public String bootstrapServers() {
         return "127.0.0.1:" + brokerPort;
+    }
+
+    /**
+     * {@code host:port} of the SASL_SSL listener, for {@code bootstrap.servers}.
+     *
+     * @throws IllegalStateException if the broker was not started with {@link #startSecure}
+     */
+    public String secureBootstrapServers() {
+        if (securePort == 0) {
+            throw new IllegalStateException("this broker has no secure listener");
+        }
+        return "127.0.0.1:" + securePort;
     }
 
     public Path dataDir() {
@@ -243,7 +282,8 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    private static Properties config(Path dataDir, int brokerPort, int controllerPort) {
+    /** The broker's configuration (also used to run it as a separate JVM: kafka.Kafka FILE). */
+    static Properties config(Path dataDir, int brokerPort, int controllerPort) {
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
@@ -285,7 +325,28 @@ public final class KafkaBroker implements AutoCloseable {
         return p;
     }
 
-    private static void format(Path dataDir, Properties props) {
+    /** Adds a SASL_SSL listener (TLS + SASL/PLAIN) beside the PLAINTEXT one. */
+    private static void addSecureListener(
+            Properties p, int brokerPort, int securePort, SecuritySettings s) {
+        String secure = "SASL_SSL://127.0.0.1:" + securePort;
+        p.put("listeners", p.getProperty("listeners") + "," + secure);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + "," + secure);
+        p.put(
+                "listener.security.protocol.map",
+                "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL");
+        String prefix = "listener.name.sasl_ssl.";
+        p.put("sasl.enabled.mechanisms", "PLAIN");
+        p.put(prefix + "sasl.enabled.mechanisms", "PLAIN");
+        p.put(prefix + "plain.sasl.jaas.config", s.brokerJaasConfig());
+        p.put(prefix + "ssl.keystore.type", "PKCS12");
+        p.put(prefix + "ssl.keystore.location", s.keyStore().toAbsolutePath().toString());
+        p.put(prefix + "ssl.keystore.password", s.keyStorePassword());
+        p.put(prefix + "ssl.key.password", s.keyStorePassword());
+        p.put(prefix + "ssl.client.auth", "none");
+    }
+
+    /** Writes {@code dataDir/server.properties} and formats the storage (idempotent). */
+    static void format(Path dataDir, Properties props) {
         Path file = dataDir.resolve("server.properties");
         try (OutputStream out = Files.newOutputStream(file)) {
             props.store(out, "consentgate in-process broker");

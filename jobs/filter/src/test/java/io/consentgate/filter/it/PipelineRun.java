@@ -59,11 +59,20 @@ final class PipelineRun {
 
     /** The job configuration for these topics, with test settings; {@code overrides} win. */
     static FilterConfig config(Topics topics, Map<String, String> overrides) {
+        return config(topics, LocalInfra.broker().bootstrapServers(), overrides);
+    }
+
+    /**
+     * The job configuration for these topics on the broker at {@code bootstrapServers}, with test
+     * settings; {@code overrides} (e.g. {@code kafka.*} client properties) win.
+     */
+    static FilterConfig config(
+            Topics topics, String bootstrapServers, Map<String, String> overrides) {
         Path checkpoints =
                 Path.of(System.getProperty("java.io.tmpdir"), "it-checkpoints", topics.prefix())
                         .toAbsolutePath();
         Map<String, String> m = new LinkedHashMap<>();
-        m.put(FilterConfig.BOOTSTRAP_SERVERS.name(), LocalInfra.broker().bootstrapServers());
+        m.put(FilterConfig.BOOTSTRAP_SERVERS.name(), bootstrapServers);
         m.put(FilterConfig.REGISTRY_URL.name(), LocalInfra.registry().confluentApiUrl());
         m.put(FilterConfig.REGISTRY_RETRY_BUDGET.name(), "20s");
         m.put(FilterConfig.GROUP_ID.name(), topics.prefix() + "filter");
@@ -209,6 +218,8 @@ final class PipelineRun {
                 .setTopics(topic)
                 .setStartingOffsets(OffsetsInitializer.earliest())
                 .setBounded(OffsetsInitializer.latest())
+                // The kafka.* pass-through properties (security), as the job's own sources.
+                .setProperties(config.kafkaProperties())
                 .setProperty("isolation.level", "read_committed")
                 .setDeserializer(deserializer)
                 .build();
