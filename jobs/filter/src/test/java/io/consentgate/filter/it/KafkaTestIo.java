@@ -61,6 +61,11 @@ final class KafkaTestIo implements AutoCloseable {
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        // A starved 2-core machine has been seen to stall the in-process broker for minutes; wait
+        // for it rather than failing the test on the producer's default 2-minute expiry.
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 600_000);
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 120_000);
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 300_000);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         producer = new KafkaProducer<>(p);
@@ -150,7 +155,7 @@ final class KafkaTestIo implements AutoCloseable {
         producer.flush();
         for (Future<RecordMetadata> f : pending) {
             try {
-                f.get(30, TimeUnit.SECONDS);
+                f.get(10, TimeUnit.MINUTES);
             } catch (Exception ex) {
                 throw new IllegalStateException("a test record was not written", ex);
             }
