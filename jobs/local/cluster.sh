@@ -156,7 +156,10 @@ resource_params() {
   echo "$out" | grep '^BASH_JAVA_UTILS_EXEC_RESULT:' | sed 's/^BASH_JAVA_UTILS_EXEC_RESULT://'
 }
 
-running() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# A pid file counts only while its process is still one of ours (its command line names our config
+# directory): pids recycle fast, and a stale file must never lead to signalling a stranger.
+ours() { [[ -r "/proc/$1/cmdline" ]] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -qF -- "$CONF"; }
+running() { [[ -f "$1" ]] && ours "$(cat "$1")"; }
 
 start_jm() {
   local cp="$1" params jvm dyn
@@ -215,10 +218,10 @@ stop_pidfile() {
   local f="$1" pid
   [[ -f "$f" ]] || return 0
   pid="$(cat "$f")"
-  if kill -0 "$pid" 2>/dev/null; then
+  if ours "$pid"; then
     kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -9 "$pid" 2>/dev/null || true
+    for _ in $(seq 1 30); do ours "$pid" || break; sleep 0.5; done
+    if ours "$pid"; then kill -9 "$pid" 2>/dev/null || true; fi
   fi
   rm -f "$f"
 }

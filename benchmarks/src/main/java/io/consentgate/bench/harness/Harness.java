@@ -115,6 +115,16 @@ public final class Harness implements Callable<Integer> {
             description = "Paced traffic before the measured part.")
     int pacedWarmupSeconds;
 
+    @Option(
+            names = "--mode",
+            defaultValue = "backlog",
+            description =
+                    "backlog: every variant reads the preloaded history and sends together (a"
+                            + " catch-up); warm: every variant first reads the history, then the"
+                            + " M sends are written as fast as the broker takes them (steady state"
+                            + " with S subjects' state).")
+    String mode;
+
     @Option(names = "--seed", defaultValue = "20251", description = "Traffic generator seed.")
     long seed;
 
@@ -185,6 +195,7 @@ public final class Harness implements Callable<Integer> {
 
     private final Map<String, Object> report = new LinkedHashMap<>();
     private final List<String> failures = new ArrayList<>();
+    private final Map<String, String> failedVariants = new LinkedHashMap<>();
     private Path dir;
     private String runId;
     private String prefix;
@@ -221,13 +232,25 @@ public final class Harness implements Callable<Integer> {
         try (Infra started = Infra.start(dir, bootstrapServers, registryUrl, brokerHeap)) {
             infra = started;
             log("Kafka %s, registry %s", infra.bootstrapServers, infra.registryUrl);
-            Map<Variant, Measurement> backlog = runBacklog(topics);
+            Map<Variant, Measurement> backlog =
+                    mode.equalsIgnoreCase("warm")
+                            ? runLive("warm", 0, sends, 0, backlogEventRate, 0, topics)
+                            : runBacklog(topics);
             double rate = pacedRate(backlog);
             Map<Variant, Measurement> paced = new EnumMap<>(Variant.class);
             if (rate > 0) {
-                paced = runPaced(rate, topics);
+                paced =
+                        runLive(
+                                "paced",
+                                rate,
+                                (long) (rate * (pacedWarmupSeconds + pacedSeconds)),
+                                pacedWarmupSeconds,
+                                rate,
+                                1_000,
+                                topics);
             }
             report.put("results", results(backlog, paced));
+            report.put("failedVariants", failedVariants);
             if (!keepData && !infra.ownBroker()) {
                 infra.deleteTopics(topics);
             }
@@ -321,7 +344,13 @@ public final class Harness implements Callable<Integer> {
                 Measurement m = new Measurement(v, "backlog");
                 m.expectedSends = traffic.validSends;
                 m.inputRecords = traffic.sends + traffic.historyEvents + traffic.liveConsents;
-                runVariant(m, "backlog", sendsTopic, consentTopic, decisions, check, null, null);
+                if (!runVariantOrRecord(
+                        m, "backlog", sendsTopic, consentTopic, decisions, check, null, null)) {
+                    if (v == Variant.FILTER) {
+                        filterDecisions = null;
+                    }
+                    continue;
+                }
                 results.put(v, m);
                 if (check != null) {
                     report.put("decisionCheck", checkReport(check, "backlog"));
@@ -348,21 +377,39 @@ public final class Harness implements Callable<Integer> {
         }
         Measurement reference = backlog.get(Variant.FILTER);
         if (reference == null) {
+            if (backlog.isEmpty()) {
+                return 0;
+            }
             reference = backlog.values().iterator().next();
         }
         return Math.max(100, Math.floor(reference.sendsPerSecond() / 2 / 100) * 100);
     }
 
-    private Map<Variant, Measurement> runPaced(double rate, List<String> topics) throws Exception {
+    /**
+     * Each variant on fresh topics holding the history: once it has read the history, {@code count}
+     * sends are written at {@code rate} per second on the wall clock (0: as fast as the broker
+     * takes them), and latency is measured from each send's writing, after {@code warmupSeconds}.
+     *
+     * @param eventRate sends per second of event time
+     * @param tieWindow see {@link Traffic}
+     */
+    private Map<Variant, Measurement> runLive(
+            String phase,
+            double rate,
+            long count,
+            int warmupSeconds,
+            double eventRate,
+            long tieWindow,
+            List<String> topics)
+            throws Exception {
         Map<Variant, Measurement> results = new EnumMap<>(Variant.class);
-        long pacedSends = (long) (rate * (pacedWarmupSeconds + pacedSeconds));
         Decisions filterDecisions = null;
         Traffic filterTraffic = null;
         for (Variant v : variants) {
-            String sendsTopic = prefix + "paced-" + v.shortId + ".sends.requested";
-            String consentTopic = prefix + "paced-" + v.shortId + ".consent.events";
+            String sendsTopic = prefix + phase + "-" + v.shortId + ".sends.requested";
+            String consentTopic = prefix + phase + "-" + v.shortId + ".consent.events";
             List<String> all = new ArrayList<>(List.of(sendsTopic, consentTopic));
-            all.addAll(outputs(v, "paced").values());
+            all.addAll(outputs(v, phase).values());
             infra.createTopics(all, partitions);
             topics.addAll(all);
             try (InputWriter writer =
@@ -372,15 +419,15 @@ public final class Harness implements Callable<Integer> {
                                     infra.registryUrl, Duration.ofSeconds(30)),
                             sendsTopic,
                             consentTopic)) {
-                Traffic traffic = new Traffic(generatorConfig(writer, rate), 1_000);
-                log("[%s paced] writing the consent history of %,d subjects", v.id, subjects);
+                Traffic traffic = new Traffic(generatorConfig(writer, eventRate), tieWindow);
+                log("[%s %s] writing the consent history of %,d subjects", v.id, phase, subjects);
                 writer.clock(eventStartMillis() - 1_000, false);
                 traffic.writeHistory(writer);
-                traffic.trackProduction((int) pacedSends);
+                traffic.trackProduction((int) Math.min(Integer.MAX_VALUE / 4, count));
                 Decisions decisions = null;
                 Decisions.Check check = null;
                 if (v == Variant.FILTER) {
-                    decisions = new Decisions((int) pacedSends);
+                    decisions = new Decisions((int) Math.min(Integer.MAX_VALUE / 4, count));
                     filterDecisions = decisions;
                     filterTraffic = traffic;
                 } else if (v == Variant.STREAMS && filterDecisions != null) {
@@ -389,20 +436,30 @@ public final class Harness implements Callable<Integer> {
                             filterDecisions
                             .new Check(s -> Math.min(ft.tiedSince(s), traffic.tiedSince(s)));
                 }
-                Measurement m = new Measurement(v, "paced");
+                Measurement m = new Measurement(v, phase);
                 m.pacedRate = rate;
-                m.expectedSends = -1; // known once the paced traffic is written
-                PacedInput paced = new PacedInput(traffic, writer, pacedSends, rate);
-                runVariant(m, "paced", sendsTopic, consentTopic, decisions, check, traffic, paced);
+                m.expectedSends = -1; // known once the traffic is written
+                PacedInput paced = new PacedInput(traffic, writer, count, rate, warmupSeconds);
+                if (!runVariantOrRecord(
+                        m, phase, sendsTopic, consentTopic, decisions, check, traffic, paced)) {
+                    if (v == Variant.FILTER) {
+                        filterDecisions = null;
+                    }
+                    continue;
+                }
                 results.put(v, m);
                 if (check != null) {
-                    report.put("decisionCheckPaced", checkReport(check, "paced"));
+                    String key = phase.equals("paced") ? "decisionCheckPaced" : "decisionCheck";
+                    report.put(key, checkReport(check, phase));
                     if (check.mismatched > 0 || check.unexpected > 0 || check.missing() > 0) {
                         failures.add(
-                                "paced: the filter and Kafka Streams disagree on "
+                                phase
+                                        + ": the filter and Kafka Streams disagree on "
                                         + (check.mismatched + check.unexpected + check.missing())
                                         + " sends not explained by near-simultaneous consent"
-                                        + " events; see decisionCheckPaced in the results");
+                                        + " events; see "
+                                        + key
+                                        + " in the results");
                     }
                 }
             }
@@ -410,8 +467,38 @@ public final class Harness implements Callable<Integer> {
         return results;
     }
 
+    /** Runs one variant; a failure is recorded (the run then fails) and the others still run. */
+    private boolean runVariantOrRecord(
+            Measurement m,
+            String phase,
+            String sendsTopic,
+            String consentTopic,
+            Decisions decisions,
+            Decisions.Check check,
+            Traffic tracked,
+            PacedInput paced)
+            throws InterruptedException {
+        try {
+            runVariant(m, phase, sendsTopic, consentTopic, decisions, check, tracked, paced);
+            return true;
+        } catch (Exception e) {
+            String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+            String cause = "";
+            for (String line : String.valueOf(e.getMessage()).lines().toList()) {
+                if (line.startsWith("Caused by:")) {
+                    cause = line; // the innermost one wins
+                }
+            }
+            failures.add(first + (cause.isEmpty() ? "" : " / " + cause));
+            failedVariants.put(m.variant.id + " " + phase, first + " " + cause);
+            log("[%s %s] FAILED: %s %s", m.variant.id, phase, first, cause);
+            return false;
+        }
+    }
+
     /** The paced traffic of one variant, written once the variant has read the history. */
-    private record PacedInput(Traffic traffic, InputWriter writer, long sends, double rate) {}
+    private record PacedInput(
+            Traffic traffic, InputWriter writer, long sends, double rate, int warmupSeconds) {}
 
     // ---- One variant, one phase ----
 
@@ -539,24 +626,27 @@ public final class Harness implements Callable<Integer> {
                         watcher,
                         TimeUnit.MINUTES.toMillis(timeoutMinutes));
                 long start = System.currentTimeMillis() + 500;
-                wallStart[0] = start + TimeUnit.SECONDS.toMillis(pacedWarmupSeconds);
+                wallStart[0] = start + TimeUnit.SECONDS.toMillis(paced.warmupSeconds());
                 log(
-                        "%s history read; writing %,d sends at %,.0f/s (%d s warm-up, %d s"
-                                + " measured)",
-                        tag, paced.sends(), paced.rate(), pacedWarmupSeconds, pacedSeconds);
+                        "%s history read; writing %,d sends at %s (%d s not measured)",
+                        tag,
+                        paced.sends(),
+                        paced.rate() > 0
+                                ? String.format(Locale.ROOT, "%,.0f/s", paced.rate())
+                                : "full speed",
+                        paced.warmupSeconds());
                 m.loadAtStart = Proc.loadAverage();
                 brokerCpu0 = infra.brokerCpuSeconds();
                 m.cpuAtReady = child.cpuSeconds();
                 m.readyAt = start;
-                paced.traffic().writePaced(paced.writer(), paced.sends(), start);
+                paced.traffic()
+                        .writePaced(paced.writer(), paced.sends(), paced.rate() > 0 ? start : -1);
                 m.expectedSends = paced.traffic().validSends;
-                m.inputRecords =
-                        paced.traffic().sends
-                                + paced.traffic().historyEvents
-                                + paced.traffic().liveConsents;
+                // The history was read before the measured part.
+                m.inputRecords = paced.traffic().sends + paced.traffic().liveConsents;
                 long endedAt = System.currentTimeMillis();
                 double achieved = paced.sends() * 1000.0 / Math.max(1, endedAt - start);
-                log("%s paced traffic written (%.0f sends/s achieved)", tag, achieved);
+                log("%s sends written (%.0f sends/s)", tag, achieved);
                 m.pacedRate = achieved;
                 paced.writer().clock(paced.traffic().lastEventTime + 1_000, true);
                 Map<TopicPartition, Long> ends =
@@ -915,6 +1005,7 @@ public final class Harness implements Callable<Integer> {
         config.put("pacedRate", pacedRate);
         config.put("pacedSeconds", pacedSeconds);
         config.put("pacedWarmupSeconds", pacedWarmupSeconds);
+        config.put("mode", mode);
         config.put("filterOptions", filterOptions);
         config.put("filterSourceIdleness", "1h unless given in filterOptions");
         config.put("externalKafka", bootstrapServers != null);
@@ -929,7 +1020,7 @@ public final class Harness implements Callable<Integer> {
             Map<String, Object> r = new LinkedHashMap<>();
             Measurement b = backlog.get(v);
             if (b != null) {
-                r.put("backlog", Results.measurement(b));
+                r.put(b.phase, Results.measurement(b));
             }
             Measurement p = paced.get(v);
             if (p != null) {

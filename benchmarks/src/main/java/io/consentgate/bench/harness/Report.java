@@ -71,12 +71,35 @@ public final class Report {
         for (JsonNode run : runs) {
             JsonNode c = run.path("config");
             String name = run.path("runId").asText();
+            String guarantee =
+                    c.path("guarantee").asText().replace("_", "-").toLowerCase(Locale.ROOT)
+                            + (c.path("mode").asText("backlog").equals("warm") ? ", warm" : "");
             for (String v : VARIANTS) {
                 JsonNode r = run.path("results").path(v);
-                if (r.isMissingNode()) {
+                JsonNode failed = run.path("failedVariants");
+                for (var it = failed.fields(); it.hasNext(); ) {
+                    var f = it.next();
+                    if (f.getKey().startsWith(v + " ")
+                            && r.path(f.getKey().substring(v.length() + 1)).isMissingNode()) {
+                        sb.append(
+                                String.format(
+                                        Locale.ROOT,
+                                        "| %s | %,d | %,d | %d | %s | %s | **failed (%s)**: %s | | | | | | | | %s |\n",
+                                        name,
+                                        c.path("sends").asLong(),
+                                        c.path("subjects").asLong(),
+                                        c.path("parallelism").asInt(),
+                                        guarantee,
+                                        v,
+                                        f.getKey().substring(v.length() + 1),
+                                        f.getValue().asText().replace("|", "/"),
+                                        load(run.path("machine"), r.path("paced"))));
+                    }
+                }
+                if (r.path("backlog").isMissingNode() && r.path("warm").isMissingNode()) {
                     continue;
                 }
-                JsonNode b = r.path("backlog");
+                JsonNode b = r.path("backlog").isMissingNode() ? r.path("warm") : r.path("backlog");
                 JsonNode p = r.path("paced");
                 sb.append(
                         String.format(
@@ -242,7 +265,7 @@ public final class Report {
             if (r.isMissingNode()) {
                 continue;
             }
-            JsonNode b = r.path("backlog");
+            JsonNode b = r.path("backlog").isMissingNode() ? r.path("warm") : r.path("backlog");
             JsonNode p = r.path("paced").path("latencyMs");
             d.append(
                     String.format(
@@ -280,7 +303,11 @@ public final class Report {
                         "set boxwidth 0.9",
                         "set grid ytics",
                         "set yrange [0:*]",
-                        "set title 'Backlog throughput (sends/s, higher is better)'",
+                        "set title '"
+                                + (c.path("mode").asText("backlog").equals("warm")
+                                        ? "Throughput with warm state"
+                                        : "Backlog throughput")
+                                + " (sends/s, higher is better)'",
                         "plot '" + dat.getFileName() + "' using 2:xtic(1) notitle lc rgb '#4477aa'",
                         "set title 'CPU per send (µs, lower is better)'",
                         "plot '" + dat.getFileName() + "' using 6:xtic(1) notitle lc rgb '#228833'",

@@ -49,10 +49,10 @@ final class Results {
         Map<String, Object> lat = new LinkedHashMap<>();
         lat.put(
                 "from",
-                m.phase.equals("paced")
-                        ? "the send's production (wall clock) to visible to a read_committed"
-                                + " consumer"
-                        : "the variant's start to visible to a read_committed consumer");
+                m.phase.equals("backlog")
+                        ? "the variant's start to visible to a read_committed consumer"
+                        : "the send's production (wall clock) to visible to a read_committed"
+                                + " consumer");
         lat.put("count", m.latency.getTotalCount());
         lat.put("p50", m.latency.getValueAtPercentile(50));
         lat.put("p99", m.latency.getValueAtPercentile(99));
@@ -61,6 +61,9 @@ final class Results {
         r.put("latencyMs", lat);
         if (m.phase.equals("paced")) {
             r.put("pacedSendsPerSecond", Math.round(m.pacedRate));
+        }
+        if (!m.phase.equals("backlog")) {
+            r.put("inputWrittenPerSecond", Math.round(m.pacedRate));
             r.put("measuredSends", m.measuredSends);
         }
         if (!m.checkpointMillis.isEmpty()) {
@@ -94,7 +97,12 @@ final class Results {
         out.put("avro", jarVersion("avro"));
         out.put("frocksdbjni (Flink)", jarVersion("frocksdbjni"));
         out.put("rocksdbjni (Kafka Streams)", jarVersion("rocksdbjni"));
-        out.put("apicurio-registry", "see the registry log (jobs/local pins 3.3.3)");
+        out.put(
+                "apicurio-registry",
+                Path.of(System.getProperty(RegistryProcess.HOME_PROPERTY, "apicurio-3.3.3"))
+                        .getFileName()
+                        .toString()
+                        .replace("apicurio-", ""));
         return out;
     }
 

@@ -110,7 +110,8 @@ final class Traffic {
 
     /**
      * Writes live traffic (after the history) with every record at its event time on the wall
-     * clock: event time {@code t} is written at {@code wallStart + (t - eventStart)}.
+     * clock: event time {@code t} is written at {@code wallStart + (t - eventStart)}; with {@code
+     * wallStart < 0}, as fast as the broker takes it.
      */
     void writePaced(InputWriter out, long maxSends, long wallStart) throws IOException {
         while (generator.counters().sends() < maxSends) {
