@@ -119,7 +119,8 @@ public final class ComplianceFilterJob {
 
     /**
      * Flink settings the job relies on: RocksDB with incremental checkpoints, checkpoints at the
-     * configured interval (exactly-once outputs are committed then), and no Kryo fallback.
+     * configured interval (exactly-once outputs are committed then; unaligned under backpressure; a
+     * few failed ones tolerated), and no Kryo fallback.
      */
     public static Configuration flinkConfiguration(FilterConfig config) {
         Configuration conf = new Configuration();
@@ -129,10 +130,22 @@ public final class ComplianceFilterJob {
         conf.set(CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS, config.checkpointMinPause());
         conf.set(CheckpointingOptions.CHECKPOINTING_TIMEOUT, config.checkpointTimeout());
         conf.set(
+                CheckpointingOptions.TOLERABLE_FAILURE_NUMBER,
+                config.checkpointTolerableFailures());
+        conf.set(
                 CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE,
                 config.deliveryGuarantee() == FilterConfig.Guarantee.EXACTLY_ONCE
                         ? CheckpointingMode.EXACTLY_ONCE
                         : CheckpointingMode.AT_LEAST_ONCE);
+        if (config.deliveryGuarantee() == FilterConfig.Guarantee.EXACTLY_ONCE) {
+            // Under backpressure (a catch-up) an aligned barrier queues behind every buffered
+            // record; unaligned checkpoints let it overtake them, so checkpoints (and with them the
+            // exactly-once commits) keep their cadence.
+            conf.set(CheckpointingOptions.ENABLE_UNALIGNED, true);
+            conf.set(
+                    CheckpointingOptions.ALIGNED_CHECKPOINT_TIMEOUT,
+                    config.checkpointUnalignedAfter());
+        }
         if (!config.checkpointDir().isEmpty()) {
             conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.checkpointDir());
         }

@@ -11,7 +11,6 @@ import io.consentgate.filter.internal.Housekeeping;
 import io.consentgate.filter.internal.PendingAtTime;
 import io.consentgate.filter.internal.PolicyVersions;
 import io.consentgate.filter.internal.RecentAllow;
-import io.consentgate.filter.internal.RecentAllows;
 import io.consentgate.filter.internal.SubjectInput;
 import io.consentgate.filter.io.DeadLetterCodes;
 import io.consentgate.schema.AuditEvent;
@@ -24,6 +23,7 @@ import io.consentgate.schema.Verdict;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -78,10 +78,14 @@ import org.slf4j.LoggerFactory;
  * triggers the retroactive check), a send is decided at once on the current state and marked late.
  *
  * <p>State cleanup: every pending and deferred entry is removed by its own timer. One cleanup timer
- * per subject fires once every recorded send has left the dedupe window and every ALLOW the retro
- * window; it prunes the ledger (cleared when empty) and the recent ALLOWs, and re-arms itself only
- * if later sends extended the deadline. A subject with no refusal, consent or relationship on file
- * therefore leaves no state and no timer behind.
+ * per subject, registered with its first send, prunes the ledger (cleared when empty) and the
+ * recent ALLOWs, then re-arms itself at the next time a remembered send leaves the dedupe window or
+ * an ALLOW the retro window, derived from what is left. A subject with no refusal, consent or
+ * relationship on file therefore leaves no state and no timer behind.
+ *
+ * <p>State access per send (the operator's main cost): the send is buffered in the pending map with
+ * a timer unless it is late; when decided, one ledger read and write, one housekeeping read, and
+ * for an ALLOW an append to the recent-ALLOW list plus a small housekeeping write.
  */
 public final class ComplianceFunction
         extends KeyedBroadcastProcessFunction<String, SubjectInput, PolicyDocument, AuditEvent>
@@ -234,7 +238,7 @@ public final class ComplianceFunction
     private transient ValueState<byte[]> ledgerState;
     private transient MapState<Long, PendingAtTime> pending;
     private transient MapState<Long, DeferredAtTime> deferred;
-    private transient ValueState<RecentAllows> recentAllows;
+    private transient ListState<RecentAllow> recentAllows;
     private transient ValueState<Housekeeping> housekeeping;
     private transient ListState<Long> pendingCountState;
     private transient ListState<Long> deferredCountState;
@@ -259,7 +263,7 @@ public final class ComplianceFunction
         ledgerState = getRuntimeContext().getState(Descriptors.LEDGER);
         pending = getRuntimeContext().getMapState(Descriptors.PENDING);
         deferred = getRuntimeContext().getMapState(Descriptors.DEFERRED);
-        recentAllows = getRuntimeContext().getState(Descriptors.RECENT_ALLOWS);
+        recentAllows = getRuntimeContext().getListState(Descriptors.RECENT_ALLOWS);
         housekeeping = getRuntimeContext().getState(Descriptors.HOUSEKEEPING);
         metrics =
                 new FilterMetrics(
@@ -492,7 +496,7 @@ public final class ComplianceFunction
             }
         }
         if (cleanupDue) {
-            cleanUp(at, ledger, ctx);
+            cleanUp(at, ledger, hk, ctx);
         }
         storeLedger(ledger);
     }
@@ -587,14 +591,28 @@ public final class ComplianceFunction
             ReadOnlyContext ctx,
             Collector<AuditEvent> out)
             throws Exception {
-        long sentAt = send.getRequestedAt().toEpochMilli();
-        long deadline = deadline(sentAt, policy);
-        if (d.verdict() == Verdict.ALLOW) {
+        boolean allowed = d.verdict() == Verdict.ALLOW;
+        long dueAt = deadline(send.getRequestedAt().toEpochMilli(), policy);
+        if (allowed) {
             ctx.output(Descriptors.APPROVED, Records.approved(send, d, decisionId));
-            rememberAllow(send, decidedAt, redecision);
-            scheduleCleanup(Math.max(deadline, decidedAt + settings.retroWindowMillis() + 1), ctx);
-        } else {
-            scheduleCleanup(deadline, ctx);
+            dueAt = Math.max(dueAt, decidedAt + settings.retroWindowMillis() + 1);
+        }
+        // One state read per decision; a write only for the subject's first send and for ALLOWs.
+        // A cleanup timer already registered derives the next one from the ledger and the recent
+        // ALLOWs when it fires, so a later deadline needs nothing here.
+        Housekeeping hk = housekeeping.value();
+        boolean changed = false;
+        if (hk == null) {
+            ctx.timerService().registerEventTimeTimer(dueAt);
+            hk = new Housekeeping(dueAt, 0);
+            changed = true;
+        }
+        if (allowed) {
+            rememberAllow(send, decidedAt, redecision, hk);
+            changed = true;
+        }
+        if (changed) {
+            housekeeping.update(hk);
         }
         if (d.verdict() == Verdict.DEFER) {
             ctx.output(Descriptors.DEFERRED_SENDS, Records.deferred(send, d, decisionId));
@@ -640,25 +658,55 @@ public final class ComplianceFunction
 
     // ---- Retroactive violations ----
 
-    private void rememberAllow(SendRequest send, long decidedAt, boolean redecision)
+    /** Oldest first by decision time (ties in the order decided). */
+    private static final Comparator<RecentAllow> BY_DECISION_TIME =
+            Comparator.comparingLong(RecentAllow::getDecidedAt);
+
+    /**
+     * Appends an ALLOW to the recent-ALLOW list: a RocksDB merge, no read. The list is compacted to
+     * the configured maximum once it holds twice that many (amortized: one read and rewrite per
+     * maximum-many ALLOWs); readers apply the maximum themselves, so what they see never depends on
+     * when the list was compacted.
+     */
+    private void rememberAllow(
+            SendRequest send, long decidedAt, boolean redecision, Housekeeping hk)
             throws Exception {
-        RecentAllows recent = recentAllows.value();
-        if (recent == null) {
-            recent = new RecentAllows(new ArrayList<>());
+        recentAllows.add(new RecentAllow(withoutPayload(send), decidedAt, redecision));
+        int max = settings.maxRecentAllows();
+        if (hk.getAllows() + 1 > 2 * max) {
+            List<RecentAllow> kept = readAllows();
+            recentAllows.update(kept);
+            hk.setAllows(kept.size());
+        } else {
+            hk.setAllows(hk.getAllows() + 1);
         }
-        // A copy: lists read back from state are Avro arrays, which cannot remove via iterators.
-        List<RecentAllow> allows = new ArrayList<>(recent.getAllows());
-        SendRequest withoutPayload = SendRequest.newBuilder(send).setPayload(null).build();
-        int i = allows.size();
-        while (i > 0 && allows.get(i - 1).getDecidedAt() > decidedAt) {
-            i--;
+    }
+
+    /** A shallow copy of the send without its payload (which the retroactive check never reads). */
+    private static SendRequest withoutPayload(SendRequest send) {
+        SendRequest copy = new SendRequest();
+        int fields = SendRequest.getClassSchema().getFields().size();
+        for (int i = 0; i < fields; i++) {
+            copy.put(i, send.get(i));
         }
-        allows.add(i, new RecentAllow(withoutPayload, decidedAt, redecision));
-        if (allows.size() > settings.maxRecentAllows()) {
-            allows = allows.subList(allows.size() - settings.maxRecentAllows(), allows.size());
+        copy.setPayload(null);
+        return copy;
+    }
+
+    /** The recent ALLOWs, oldest first, at most the configured maximum (the latest ones). */
+    private List<RecentAllow> readAllows() throws Exception {
+        List<RecentAllow> allows = new ArrayList<>();
+        Iterable<RecentAllow> stored = recentAllows.get();
+        if (stored != null) {
+            for (RecentAllow a : stored) {
+                allows.add(a);
+            }
         }
-        recent.setAllows(new ArrayList<>(allows));
-        recentAllows.update(recent);
+        allows.sort(BY_DECISION_TIME); // stable: ties keep the order they were decided in
+        int max = settings.maxRecentAllows();
+        return allows.size() <= max
+                ? allows
+                : new ArrayList<>(allows.subList(allows.size() - max, allows.size()));
     }
 
     /**
@@ -667,14 +715,14 @@ public final class ComplianceFunction
      */
     private void checkRetroactively(
             ConsentEvent event, SubjectLedger ledger, Collector<AuditEvent> out) throws Exception {
-        RecentAllows recent = recentAllows.value();
-        if (recent == null) {
+        List<RecentAllow> recent = readAllows();
+        if (recent.isEmpty()) {
             return;
         }
         long t = event.getOccurredAt().toEpochMilli();
         List<String> affected = new ArrayList<>();
         EnumSet<Reason> reasons = EnumSet.noneOf(Reason.class);
-        for (RecentAllow allow : recent.getAllows()) {
+        for (RecentAllow allow : recent) {
             if (allow.getDecidedAt() < t) {
                 continue;
             }
@@ -715,43 +763,40 @@ public final class ComplianceFunction
         return sentAt + policy.dedupeWindowMillis() + 1;
     }
 
-    private void scheduleCleanup(long dueAt, ReadOnlyContext ctx) throws Exception {
-        Housekeeping hk = housekeeping.value();
-        if (hk == null) {
-            ctx.timerService().registerEventTimeTimer(dueAt);
-            housekeeping.update(new Housekeeping(dueAt, dueAt));
-        } else if (dueAt > hk.getDueAt()) {
-            // The registered timer stays; when it fires it re-arms at the new deadline.
-            hk.setDueAt(dueAt);
-            housekeeping.update(hk);
-        }
-    }
-
-    private void cleanUp(long at, SubjectLedger ledger, ReadOnlyContext ctx) throws Exception {
+    /**
+     * The subject's cleanup timer fired: prunes the ledger and the recent ALLOWs, then re-arms at
+     * the next time something leaves a window (derived from what is left), or clears the
+     * housekeeping state when nothing is left to expire.
+     */
+    private void cleanUp(long at, SubjectLedger ledger, Housekeeping hk, ReadOnlyContext ctx)
+            throws Exception {
         Policy policy = active.at(at);
         ledger.prune(at, policy);
-        RecentAllows recent = recentAllows.value();
-        if (recent != null) {
-            long horizon = at - settings.retroWindowMillis();
-            List<RecentAllow> kept = new ArrayList<>(recent.getAllows());
-            kept.removeIf(a -> a.getDecidedAt() < horizon);
-            if (kept.isEmpty()) {
+        long next = -1;
+        long lastSend = ledger.lastSendTime();
+        if (lastSend >= 0) {
+            next = deadline(lastSend, policy);
+        }
+        int kept = 0;
+        if (hk.getAllows() > 0) {
+            List<RecentAllow> allows = readAllows();
+            int before = allows.size();
+            long retro = settings.retroWindowMillis();
+            allows.removeIf(a -> a.getDecidedAt() < at - retro);
+            for (RecentAllow a : allows) {
+                next = Math.max(next, a.getDecidedAt() + retro + 1);
+            }
+            kept = allows.size();
+            if (kept == 0) {
                 recentAllows.clear();
-            } else if (kept.size() < recent.getAllows().size()) {
-                recent.setAllows(kept);
-                recentAllows.update(recent);
+            } else if (kept < before || before < hk.getAllows()) {
+                recentAllows.update(allows);
             }
         }
-        Housekeeping hk = housekeeping.value();
-        long lastSend = ledger.lastSendTime();
-        if (lastSend >= 0 && deadline(lastSend, policy) > hk.getDueAt()) {
-            // A newer version with a longer dedupe window kept sends the scheduled deadline did
-            // not cover (with one version this never happens).
-            hk.setDueAt(deadline(lastSend, policy));
-        }
-        if (hk.getDueAt() > at) {
-            ctx.timerService().registerEventTimeTimer(hk.getDueAt());
-            hk.setTimerAt(hk.getDueAt());
+        if (next > at) {
+            ctx.timerService().registerEventTimeTimer(next);
+            hk.setTimerAt(next);
+            hk.setAllows(kept);
             housekeeping.update(hk);
         } else {
             housekeeping.clear();

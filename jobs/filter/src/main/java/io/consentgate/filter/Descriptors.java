@@ -4,7 +4,7 @@ import io.consentgate.filter.internal.DeferredAtTime;
 import io.consentgate.filter.internal.Housekeeping;
 import io.consentgate.filter.internal.PendingAtTime;
 import io.consentgate.filter.internal.PolicyVersions;
-import io.consentgate.filter.internal.RecentAllows;
+import io.consentgate.filter.internal.RecentAllow;
 import io.consentgate.schema.ApprovedSend;
 import io.consentgate.schema.DeadLetter;
 import io.consentgate.schema.DeferredSend;
@@ -30,8 +30,9 @@ import org.apache.flink.util.OutputTag;
  *   <li>{@link #PENDING}: event time to the consent events and sends buffered at it, until the
  *       watermark passes; one event-time timer per entry.
  *   <li>{@link #DEFERRED}: notBefore to the sends deferred until then; one timer per entry.
- *   <li>{@link #RECENT_ALLOWS}: the latest ALLOWs, for retroactive-violation checks.
- *   <li>{@link #HOUSEKEEPING}: the pending cleanup timer and when the history next expires.
+ *   <li>{@link #RECENT_ALLOWS}: the latest ALLOWs, for retroactive-violation checks; appended to (a
+ *       RocksDB merge, no read) on every ALLOW, read by late refusals and the cleanup timer.
+ *   <li>{@link #HOUSEKEEPING}: the pending cleanup timer and the recent-ALLOW count.
  * </ul>
  *
  * <p>Broadcast state of {@link ComplianceFunction}, the same on every subtask: {@link #POLICIES}.
@@ -51,8 +52,8 @@ public final class Descriptors {
             new MapStateDescriptor<>(
                     "deferred", Types.LONG, new AvroTypeInfo<>(DeferredAtTime.class));
 
-    public static final ValueStateDescriptor<RecentAllows> RECENT_ALLOWS =
-            new ValueStateDescriptor<>("recent-allows", new AvroTypeInfo<>(RecentAllows.class));
+    public static final ListStateDescriptor<RecentAllow> RECENT_ALLOWS =
+            new ListStateDescriptor<>("recent-allow-list", new AvroTypeInfo<>(RecentAllow.class));
 
     public static final ValueStateDescriptor<Housekeeping> HOUSEKEEPING =
             new ValueStateDescriptor<>("housekeeping", new AvroTypeInfo<>(Housekeeping.class));

@@ -251,6 +251,21 @@ public final class FilterConfig {
             duration("checkpoint.min-pause", "1s", "Minimum pause between two checkpoints.");
     public static final Key<Duration> CHECKPOINT_TIMEOUT =
             duration("checkpoint.timeout", "2min", "A checkpoint taking longer is aborted.");
+    public static final Key<Integer> CHECKPOINT_TOLERABLE_FAILURES =
+            integer(
+                    "checkpoint.tolerable-failures",
+                    "3",
+                    "Consecutive failed checkpoints tolerated before the job restarts: a catch-up"
+                            + " under backpressure can time a checkpoint out, and a restart would"
+                            + " only repeat the work. Exactly-once outputs stay invisible until a"
+                            + " checkpoint completes.");
+    public static final Key<Duration> CHECKPOINT_UNALIGNED_AFTER =
+            duration(
+                    "checkpoint.unaligned-after",
+                    "2s",
+                    "A checkpoint starts aligned and turns unaligned (in-flight records are"
+                            + " stored with it) when its barrier has waited this long behind"
+                            + " backpressure; 0 = unaligned from the start.");
     public static final Key<String> CHECKPOINT_DIR =
             key(
                     "checkpoint.dir",
@@ -492,6 +507,10 @@ public final class FilterConfig {
         positive(problems, CHECKPOINT_INTERVAL, false);
         positive(problems, CHECKPOINT_MIN_PAUSE, true);
         positive(problems, CHECKPOINT_TIMEOUT, false);
+        positive(problems, CHECKPOINT_UNALIGNED_AFTER, true);
+        if (checkpointTolerableFailures() < 0) {
+            problems.add("--" + CHECKPOINT_TOLERABLE_FAILURES.name + " must be 0 or more");
+        }
         positive(problems, MAX_EVENT_TIME_SKEW, true);
         positive(problems, REGISTRY_RETRY_BUDGET, true);
         if (retroMaxAllows() < 1 || retroMaxAllows() > 10_000) {
@@ -752,6 +771,14 @@ public final class FilterConfig {
 
     public Duration checkpointTimeout() {
         return get(CHECKPOINT_TIMEOUT);
+    }
+
+    public int checkpointTolerableFailures() {
+        return get(CHECKPOINT_TOLERABLE_FAILURES);
+    }
+
+    public Duration checkpointUnalignedAfter() {
+        return get(CHECKPOINT_UNALIGNED_AFTER);
     }
 
     /** Checkpoint storage URI, or "" for the cluster's configuration. */

@@ -16,6 +16,8 @@ import io.consentgate.schema.Verdict;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,7 +97,34 @@ public final class Records {
         for (String p : parts) {
             sb.append(p.length()).append(':').append(p).append('|');
         }
-        return UUID.nameUUIDFromBytes(sb.toString().getBytes(StandardCharsets.UTF_8)).toString();
+        return nameUuid(sb.toString().getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    /** One MD5 digest per thread: {@code MessageDigest.getInstance} per id showed in profiles. */
+    private static final ThreadLocal<MessageDigest> MD5 =
+            ThreadLocal.withInitial(
+                    () -> {
+                        try {
+                            return MessageDigest.getInstance("MD5");
+                        } catch (NoSuchAlgorithmException e) {
+                            throw new IllegalStateException("MD5 is required of every JVM", e);
+                        }
+                    });
+
+    /** The same UUID as {@link UUID#nameUUIDFromBytes} (version 3), with a reused digest. */
+    static UUID nameUuid(byte[] name) {
+        MessageDigest md5 = MD5.get();
+        md5.reset();
+        byte[] h = md5.digest(name);
+        h[6] = (byte) ((h[6] & 0x0f) | 0x30); // version 3
+        h[8] = (byte) ((h[8] & 0x3f) | 0x80); // IETF variant
+        long msb = 0;
+        long lsb = 0;
+        for (int i = 0; i < 8; i++) {
+            msb = (msb << 8) | (h[i] & 0xff);
+            lsb = (lsb << 8) | (h[i + 8] & 0xff);
+        }
+        return new UUID(msb, lsb);
     }
 
     /**

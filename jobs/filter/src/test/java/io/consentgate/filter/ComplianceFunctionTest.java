@@ -105,6 +105,40 @@ class ComplianceFunctionTest {
     }
 
     @Test
+    void lateErasureReChecksOnlyTheLatestAllowsUpToTheConfiguredMaximum() throws Exception {
+        ComplianceFunction.Settings keepThree =
+                new ComplianceFunction.Settings(
+                        null,
+                        Duration.ofDays(30).toMillis(),
+                        3,
+                        FilterConfig.LateSends.DECIDE,
+                        "sends.requested");
+        try (DecisionHarness h = DecisionHarness.open(keepThree)) {
+            // Eleven ALLOWed service messages: more than twice the maximum, so the appended list
+            // is compacted once on the way; what the check sees must not depend on that.
+            for (int i = 0; i < 11; i++) {
+                h.send(
+                        aSend().id("s" + i)
+                                .service()
+                                .at(Instant.parse(T).plus(Duration.ofMinutes(i)))
+                                .build());
+            }
+            h.watermark("2026-03-02T13:00:00Z");
+            assertThat(h.approved()).hasSize(11);
+
+            // GDPR Art 17: a late erasure before all of them withdraws even service messages.
+            h.consent(an(ConsentEventType.ERASURE).id("late-erasure").at(T).build());
+
+            assertThat(h.alerts())
+                    .singleElement()
+                    .satisfies(
+                            alert ->
+                                    assertThat(alert.getAffectedMessageIds())
+                                            .containsExactly("s8", "s9", "s10"));
+        }
+    }
+
+    @Test
     void lateConsentThatWithdrawsNothingRaisesNoAlert() throws Exception {
         try (DecisionHarness h = DecisionHarness.open()) {
             h.consent(aConsent().id("grant").at("2026-01-10T09:00:00Z").build())

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,6 +46,30 @@ class FilterConfigTest {
         assertThat(c.shadowPolicyFile()).isEmpty();
         assertThat(c.shadowPolicyId()).isEmpty();
         assertThat(c.policyMaxVersions()).isEqualTo(16);
+    }
+
+    @Test
+    void exactlyOnceCheckpointsTurnUnalignedUnderBackpressureAndTolerateAFewFailures()
+            throws Exception {
+        org.apache.flink.configuration.Configuration eos =
+                ComplianceFilterJob.flinkConfiguration(parse());
+        assertThat(eos.get(CheckpointingOptions.ENABLE_UNALIGNED)).isTrue();
+        assertThat(eos.get(CheckpointingOptions.ALIGNED_CHECKPOINT_TIMEOUT))
+                .isEqualTo(Duration.ofSeconds(2));
+        assertThat(eos.get(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER)).isEqualTo(3);
+
+        org.apache.flink.configuration.Configuration alo =
+                ComplianceFilterJob.flinkConfiguration(
+                        parse(
+                                "--delivery.guarantee",
+                                "AT_LEAST_ONCE",
+                                "--checkpoint.tolerable-failures",
+                                "0"));
+        assertThat(alo.get(CheckpointingOptions.ENABLE_UNALIGNED)).isFalse();
+        assertThat(alo.get(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER)).isZero();
+
+        assertThatThrownBy(() -> parse("--checkpoint.tolerable-failures", "-1"))
+                .hasMessageContaining("--checkpoint.tolerable-failures must be 0 or more");
     }
 
     @Test

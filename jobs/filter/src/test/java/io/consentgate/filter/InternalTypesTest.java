@@ -10,7 +10,6 @@ import io.consentgate.filter.internal.Housekeeping;
 import io.consentgate.filter.internal.PendingAtTime;
 import io.consentgate.filter.internal.PolicyVersions;
 import io.consentgate.filter.internal.RecentAllow;
-import io.consentgate.filter.internal.RecentAllows;
 import io.consentgate.filter.internal.SubjectInput;
 import io.consentgate.schema.ApprovedSend;
 import io.consentgate.schema.AuditEvent;
@@ -51,7 +50,6 @@ class InternalTypesTest {
                         PolicyDocument.class,
                         PendingAtTime.class,
                         DeferredAtTime.class,
-                        RecentAllows.class,
                         RecentAllow.class,
                         Housekeeping.class,
                         SendRequest.class,
