@@ -92,13 +92,28 @@ final class BoundedDecoder extends Decoder {
     @Override
     public Utf8 readString(Utf8 old) throws IOException {
         byte[] b = bytes();
-        utf8.decode(ByteBuffer.wrap(b));
+        if (!isAscii(b)) {
+            utf8.decode(ByteBuffer.wrap(b)); // throws on malformed UTF-8
+        }
         return new Utf8(b);
     }
 
     @Override
     public String readString() throws IOException {
-        return utf8.decode(ByteBuffer.wrap(bytes())).toString();
+        byte[] b = bytes();
+        // Ids and codes are ASCII: one pass, no decoder buffers (this showed in profiles).
+        return isAscii(b)
+                ? new String(b, StandardCharsets.ISO_8859_1)
+                : utf8.decode(ByteBuffer.wrap(b)).toString();
+    }
+
+    private static boolean isAscii(byte[] b) {
+        for (byte x : b) {
+            if (x < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
