@@ -7,7 +7,6 @@ import io.consentgate.engine.PolicyException;
 import io.consentgate.engine.SubjectLedger;
 import io.consentgate.filter.Records.DecisionKind;
 import io.consentgate.filter.internal.DeferredAtTime;
-import io.consentgate.filter.internal.Housekeeping;
 import io.consentgate.filter.internal.PendingAtTime;
 import io.consentgate.filter.internal.PolicyVersions;
 import io.consentgate.filter.internal.RecentAllow;
@@ -84,8 +83,9 @@ import org.slf4j.LoggerFactory;
  * relationship on file therefore leaves no state and no timer behind.
  *
  * <p>State access per send (the operator's main cost): the send is buffered in the pending map with
- * a timer unless it is late; when decided, one ledger read and write, one housekeeping read, and
- * for an ALLOW an append to the recent-ALLOW list plus a small housekeeping write.
+ * a timer unless it is late; when decided, one read and one write of the subject's {@link
+ * SubjectState} (ledger and bookkeeping in one value), and for an ALLOW an append to the
+ * recent-ALLOW list.
  */
 public final class ComplianceFunction
         extends KeyedBroadcastProcessFunction<String, SubjectInput, PolicyDocument, AuditEvent>
@@ -235,11 +235,10 @@ public final class ComplianceFunction
     /** Only subtask 0 emits policy alerts: every subtask sees every document. */
     private transient boolean emitsPolicyAlerts;
 
-    private transient ValueState<byte[]> ledgerState;
+    private transient ValueState<byte[]> subjectState;
     private transient MapState<Long, PendingAtTime> pending;
     private transient MapState<Long, DeferredAtTime> deferred;
     private transient ListState<RecentAllow> recentAllows;
-    private transient ValueState<Housekeeping> housekeeping;
     private transient ListState<Long> pendingCountState;
     private transient ListState<Long> deferredCountState;
     private transient ListState<Long> watermarkState;
@@ -260,11 +259,10 @@ public final class ComplianceFunction
 
     @Override
     public void open(OpenContext openContext) {
-        ledgerState = getRuntimeContext().getState(Descriptors.LEDGER);
+        subjectState = getRuntimeContext().getState(Descriptors.SUBJECT);
         pending = getRuntimeContext().getMapState(Descriptors.PENDING);
         deferred = getRuntimeContext().getMapState(Descriptors.DEFERRED);
         recentAllows = getRuntimeContext().getListState(Descriptors.RECENT_ALLOWS);
-        housekeeping = getRuntimeContext().getState(Descriptors.HOUSEKEEPING);
         metrics =
                 new FilterMetrics(
                         getRuntimeContext().getMetricGroup(),
@@ -312,9 +310,9 @@ public final class ComplianceFunction
                     ctx);
             return;
         }
-        SubjectLedger ledger = loadLedger();
-        decide(send, ledger, true, ctx, out);
-        storeLedger(ledger);
+        SubjectState st = load();
+        decide(send, st, true, ctx, out);
+        store(st);
     }
 
     private void onConsent(ConsentEvent event, ReadOnlyContext ctx, Collector<AuditEvent> out)
@@ -327,12 +325,12 @@ public final class ComplianceFunction
         // Late: it still governs every later send, so it is applied now, after events that
         // happened later (the ledger is applied in arrival order from here on).
         metrics.lateConsentEvent();
-        SubjectLedger ledger = loadLedger();
-        ledger.apply(event);
+        SubjectState st = load();
+        st.ledger.apply(event);
         if (REFUSALS.contains(event.getType())) {
-            checkRetroactively(event, ledger, out);
+            checkRetroactively(event, st, out);
         }
-        storeLedger(ledger);
+        store(st);
     }
 
     private void buffer(long at, ConsentEvent event, SendRequest send, ReadOnlyContext ctx)
@@ -469,43 +467,44 @@ public final class ComplianceFunction
     public void onTimer(long at, OnTimerContext ctx, Collector<AuditEvent> out) throws Exception {
         watermark(ctx);
         PendingAtTime due = pending.get(at);
-        DeferredAtTime deferredDue = deferred.get(at);
-        Housekeeping hk = housekeeping.value();
-        boolean cleanupDue = hk != null && hk.getTimerAt() == at;
+        SubjectState st = load();
+        // The deferred map is read only when this subject holds deferred sends (almost never).
+        DeferredAtTime deferredDue = st.deferredInstants > 0 ? deferred.get(at) : null;
+        boolean cleanupDue = st.cleanupTimerAt == at;
         if (due == null && deferredDue == null && !cleanupDue) {
             return;
         }
-        SubjectLedger ledger = loadLedger();
         if (due != null) {
             pending.remove(at);
             pendingCount -= due.getConsents().size() + due.getSends().size();
             for (ConsentEvent event : due.getConsents()) {
-                ledger.apply(event);
+                st.ledger.apply(event);
             }
         }
         if (deferredDue != null) {
             deferred.remove(at);
+            st.deferredInstants--;
             deferredCount -= deferredDue.getSends().size();
             for (SendRequest send : deferredDue.getSends()) {
-                redecide(send, at, ledger, ctx, out);
+                redecide(send, at, st, ctx, out);
             }
         }
         if (due != null) {
             for (SendRequest send : due.getSends()) {
-                decide(send, ledger, false, ctx, out);
+                decide(send, st, false, ctx, out);
             }
         }
         if (cleanupDue) {
-            cleanUp(at, ledger, hk, ctx);
+            cleanUp(at, st, ctx);
         }
-        storeLedger(ledger);
+        store(st);
     }
 
     // ---- Decisions ----
 
     private void decide(
             SendRequest send,
-            SubjectLedger ledger,
+            SubjectState st,
             boolean late,
             ReadOnlyContext ctx,
             Collector<AuditEvent> out)
@@ -514,44 +513,44 @@ public final class ComplianceFunction
         Policy policy = active.at(at);
         Decision d;
         try {
-            d = DecisionEngine.decide(send, ledger, policy);
+            d = DecisionEngine.decide(send, st.ledger, policy);
         } catch (RuntimeException e) {
             engineFailed(send, policy, e, ctx);
             return;
         }
-        Decision shadowed = shadowDecision(send, at, false, ledger, d);
-        ledger.recordSend(send, d);
+        Decision shadowed = shadowDecision(send, at, false, st.ledger, d);
+        st.ledger.recordSend(send, d);
         String id = Records.decisionId(send, at, DecisionKind.DECISION, d);
         out.collect(Records.decision(send, d, id, at, late, false, shadowed));
         activeVersion = d.policyVersion();
         metrics.decided(send, d, ctx.timerService().currentProcessingTime() - at);
-        route(send, d, policy, id, at, false, ledger, ctx, out);
+        route(send, d, policy, id, at, false, st, ctx, out);
     }
 
     /** Decides a deferred send again at its notBefore, against the state as of then. */
     private void redecide(
             SendRequest send,
             long at,
-            SubjectLedger ledger,
+            SubjectState st,
             ReadOnlyContext ctx,
             Collector<AuditEvent> out)
             throws Exception {
         Policy policy = active.at(at);
         Decision d;
         try {
-            d = DecisionEngine.redecide(send, at, ledger, policy);
+            d = DecisionEngine.redecide(send, at, st.ledger, policy);
         } catch (RuntimeException e) {
             engineFailed(send, policy, e, ctx);
             return;
         }
-        Decision shadowed = shadowDecision(send, at, true, ledger, d);
-        ledger.recordSend(send, d);
+        Decision shadowed = shadowDecision(send, at, true, st.ledger, d);
+        st.ledger.recordSend(send, d);
         String id = Records.decisionId(send, at, DecisionKind.REDECISION, d);
         out.collect(Records.decision(send, d, id, at, false, true, shadowed));
         activeVersion = d.policyVersion();
         metrics.decided(send, d, ctx.timerService().currentProcessingTime() - at);
         metrics.redecided();
-        route(send, d, policy, id, at, true, ledger, ctx, out);
+        route(send, d, policy, id, at, true, st, ctx, out);
     }
 
     /**
@@ -587,7 +586,7 @@ public final class ComplianceFunction
             String decisionId,
             long decidedAt,
             boolean redecision,
-            SubjectLedger ledger,
+            SubjectState st,
             ReadOnlyContext ctx,
             Collector<AuditEvent> out)
             throws Exception {
@@ -597,26 +596,18 @@ public final class ComplianceFunction
             ctx.output(Descriptors.APPROVED, Records.approved(send, d, decisionId));
             dueAt = Math.max(dueAt, decidedAt + settings.retroWindowMillis() + 1);
         }
-        // One state read per decision; a write only for the subject's first send and for ALLOWs.
         // A cleanup timer already registered derives the next one from the ledger and the recent
         // ALLOWs when it fires, so a later deadline needs nothing here.
-        Housekeeping hk = housekeeping.value();
-        boolean changed = false;
-        if (hk == null) {
+        if (st.cleanupTimerAt == SubjectState.NO_TIMER) {
             ctx.timerService().registerEventTimeTimer(dueAt);
-            hk = new Housekeeping(dueAt, 0);
-            changed = true;
+            st.cleanupTimerAt = dueAt;
         }
         if (allowed) {
-            rememberAllow(send, decidedAt, redecision, hk);
-            changed = true;
-        }
-        if (changed) {
-            housekeeping.update(hk);
+            rememberAllow(send, decidedAt, redecision, st);
         }
         if (d.verdict() == Verdict.DEFER) {
             ctx.output(Descriptors.DEFERRED_SENDS, Records.deferred(send, d, decisionId));
-            hold(send, d, decidedAt, ledger, ctx, out);
+            hold(send, d, decidedAt, st, ctx, out);
         }
     }
 
@@ -625,7 +616,7 @@ public final class ComplianceFunction
             SendRequest send,
             Decision d,
             long decidedAt,
-            SubjectLedger ledger,
+            SubjectState st,
             ReadOnlyContext ctx,
             Collector<AuditEvent> out)
             throws Exception {
@@ -643,13 +634,14 @@ public final class ComplianceFunction
         }
         if (notBefore <= watermark(ctx)) {
             // Already passed (a late send): decide again at once, on the current state.
-            redecide(send, notBefore, ledger, ctx, out);
+            redecide(send, notBefore, st, ctx, out);
             return;
         }
-        DeferredAtTime entry = deferred.get(notBefore);
+        DeferredAtTime entry = st.deferredInstants > 0 ? deferred.get(notBefore) : null;
         if (entry == null) {
             entry = new DeferredAtTime(new ArrayList<>());
             ctx.timerService().registerEventTimeTimer(notBefore);
+            st.deferredInstants++;
         }
         entry.getSends().add(send);
         deferred.put(notBefore, entry);
@@ -669,16 +661,16 @@ public final class ComplianceFunction
      * when the list was compacted.
      */
     private void rememberAllow(
-            SendRequest send, long decidedAt, boolean redecision, Housekeeping hk)
+            SendRequest send, long decidedAt, boolean redecision, SubjectState st)
             throws Exception {
         recentAllows.add(new RecentAllow(withoutPayload(send), decidedAt, redecision));
         int max = settings.maxRecentAllows();
-        if (hk.getAllows() + 1 > 2 * max) {
+        if (st.allows + 1 > 2 * max) {
             List<RecentAllow> kept = readAllows();
             recentAllows.update(kept);
-            hk.setAllows(kept.size());
+            st.allows = kept.size();
         } else {
-            hk.setAllows(hk.getAllows() + 1);
+            st.allows++;
         }
     }
 
@@ -713,12 +705,13 @@ public final class ComplianceFunction
      * After a late refusal at t: decides every recent ALLOW at or after t again on the updated
      * ledger and emits one alert listing those that would now be blocked.
      */
-    private void checkRetroactively(
-            ConsentEvent event, SubjectLedger ledger, Collector<AuditEvent> out) throws Exception {
-        List<RecentAllow> recent = readAllows();
-        if (recent.isEmpty()) {
+    private void checkRetroactively(ConsentEvent event, SubjectState st, Collector<AuditEvent> out)
+            throws Exception {
+        SubjectLedger ledger = st.ledger;
+        if (st.allows == 0) {
             return;
         }
+        List<RecentAllow> recent = readAllows();
         long t = event.getOccurredAt().toEpochMilli();
         List<String> affected = new ArrayList<>();
         EnumSet<Reason> reasons = EnumSet.noneOf(Reason.class);
@@ -765,11 +758,11 @@ public final class ComplianceFunction
 
     /**
      * The subject's cleanup timer fired: prunes the ledger and the recent ALLOWs, then re-arms at
-     * the next time something leaves a window (derived from what is left), or clears the
-     * housekeeping state when nothing is left to expire.
+     * the next time something leaves a window (derived from what is left); with nothing left to
+     * expire, no timer remains (and the state is cleared when the ledger is empty too).
      */
-    private void cleanUp(long at, SubjectLedger ledger, Housekeeping hk, ReadOnlyContext ctx)
-            throws Exception {
+    private void cleanUp(long at, SubjectState st, ReadOnlyContext ctx) throws Exception {
+        SubjectLedger ledger = st.ledger;
         Policy policy = active.at(at);
         ledger.prune(at, policy);
         long next = -1;
@@ -778,7 +771,7 @@ public final class ComplianceFunction
             next = deadline(lastSend, policy);
         }
         int kept = 0;
-        if (hk.getAllows() > 0) {
+        if (st.allows > 0) {
             List<RecentAllow> allows = readAllows();
             int before = allows.size();
             long retro = settings.retroWindowMillis();
@@ -789,32 +782,31 @@ public final class ComplianceFunction
             kept = allows.size();
             if (kept == 0) {
                 recentAllows.clear();
-            } else if (kept < before || before < hk.getAllows()) {
+            } else if (kept < before || before < st.allows) {
                 recentAllows.update(allows);
             }
         }
+        st.allows = kept;
         if (next > at) {
             ctx.timerService().registerEventTimeTimer(next);
-            hk.setTimerAt(next);
-            hk.setAllows(kept);
-            housekeeping.update(hk);
+            st.cleanupTimerAt = next;
         } else {
-            housekeeping.clear();
+            st.cleanupTimerAt = SubjectState.NO_TIMER;
         }
     }
 
-    // ---- Ledger ----
+    // ---- Subject state ----
 
-    private SubjectLedger loadLedger() throws Exception {
-        byte[] bytes = ledgerState.value();
-        return bytes == null ? SubjectLedger.empty() : SubjectLedger.fromBytes(bytes);
+    private SubjectState load() throws Exception {
+        return SubjectState.fromBytes(subjectState.value());
     }
 
-    private void storeLedger(SubjectLedger ledger) throws Exception {
-        if (ledger.isEmpty()) {
-            ledgerState.clear();
+    private void store(SubjectState st) throws Exception {
+        byte[] bytes = st.toBytes();
+        if (bytes == null) {
+            subjectState.clear();
         } else {
-            ledgerState.update(ledger.toBytes());
+            subjectState.update(bytes);
         }
     }
 

@@ -1,7 +1,6 @@
 package io.consentgate.filter;
 
 import io.consentgate.filter.internal.DeferredAtTime;
-import io.consentgate.filter.internal.Housekeeping;
 import io.consentgate.filter.internal.PendingAtTime;
 import io.consentgate.filter.internal.PolicyVersions;
 import io.consentgate.filter.internal.RecentAllow;
@@ -25,14 +24,13 @@ import org.apache.flink.util.OutputTag;
  * <p>Keyed state of {@link ComplianceFunction}, per subject key:
  *
  * <ul>
- *   <li>{@link #LEDGER}: the engine's {@code SubjectLedger} bytes; cleared when the ledger is
- *       empty.
+ *   <li>{@link #SUBJECT}: the {@code SubjectState} bytes: the engine's ledger plus the cleanup
+ *       timer and the recent-ALLOW and deferred counts; cleared when all of it is empty.
  *   <li>{@link #PENDING}: event time to the consent events and sends buffered at it, until the
  *       watermark passes; one event-time timer per entry.
  *   <li>{@link #DEFERRED}: notBefore to the sends deferred until then; one timer per entry.
  *   <li>{@link #RECENT_ALLOWS}: the latest ALLOWs, for retroactive-violation checks; appended to (a
  *       RocksDB merge, no read) on every ALLOW, read by late refusals and the cleanup timer.
- *   <li>{@link #HOUSEKEEPING}: the pending cleanup timer and the recent-ALLOW count.
  * </ul>
  *
  * <p>Broadcast state of {@link ComplianceFunction}, the same on every subtask: {@link #POLICIES}.
@@ -40,9 +38,9 @@ import org.apache.flink.util.OutputTag;
 public final class Descriptors {
     private Descriptors() {}
 
-    public static final ValueStateDescriptor<byte[]> LEDGER =
+    public static final ValueStateDescriptor<byte[]> SUBJECT =
             new ValueStateDescriptor<>(
-                    "ledger", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+                    "subject", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
 
     public static final MapStateDescriptor<Long, PendingAtTime> PENDING =
             new MapStateDescriptor<>(
@@ -54,9 +52,6 @@ public final class Descriptors {
 
     public static final ListStateDescriptor<RecentAllow> RECENT_ALLOWS =
             new ListStateDescriptor<>("recent-allow-list", new AvroTypeInfo<>(RecentAllow.class));
-
-    public static final ValueStateDescriptor<Housekeeping> HOUSEKEEPING =
-            new ValueStateDescriptor<>("housekeeping", new AvroTypeInfo<>(Housekeeping.class));
 
     /**
      * Broadcast state: policy id to the versions of that id accepted from the policy topic, oldest

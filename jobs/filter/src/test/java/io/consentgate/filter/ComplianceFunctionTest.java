@@ -305,12 +305,11 @@ class ComplianceFunctionTest {
             // GB marketing email without consent: BLOCK, remembered only for dedupe.
             h.send(aSend().id("blocked").at(T).build()).watermark(T);
             assertThat(h.decisionOf("blocked").getVerdict()).isEqualTo(Verdict.BLOCK);
-            assertThat(h.keysIn(Descriptors.LEDGER.getName())).isEqualTo(1);
-            assertThat(h.keysIn(Descriptors.HOUSEKEEPING.getName())).isEqualTo(1);
+            assertThat(h.keysIn(Descriptors.SUBJECT.getName())).isEqualTo(1);
             assertThat(h.keysIn(Descriptors.RECENT_ALLOWS.getName())).isZero();
 
             h.watermark("2026-03-09T12:00:00Z"); // exactly 7 days: still a duplicate window
-            assertThat(h.keysIn(Descriptors.LEDGER.getName())).isEqualTo(1);
+            assertThat(h.keysIn(Descriptors.SUBJECT.getName())).isEqualTo(1);
 
             h.watermark("2026-03-09T12:00:00.001Z");
             assertThat(h.keyedStateEntries()).isZero();
@@ -324,7 +323,7 @@ class ComplianceFunctionTest {
             h.consent(an(ConsentEventType.OBJECTION).anyBrand().anyChannel().at(T).build())
                     .watermark("2027-03-02T12:00:00Z");
             // The ledger: objections never expire.
-            assertThat(h.keysIn(Descriptors.LEDGER.getName())).isEqualTo(1);
+            assertThat(h.keysIn(Descriptors.SUBJECT.getName())).isEqualTo(1);
             assertThat(h.keysIn(Descriptors.PENDING.getName())).isZero();
             assertThat(h.eventTimeTimers()).isZero();
         }

@@ -197,11 +197,10 @@ final class DecisionHarness implements AutoCloseable {
         long n = 0;
         for (String state :
                 List.of(
-                        Descriptors.LEDGER.getName(),
+                        Descriptors.SUBJECT.getName(),
                         Descriptors.PENDING.getName(),
                         Descriptors.DEFERRED.getName(),
-                        Descriptors.RECENT_ALLOWS.getName(),
-                        Descriptors.HOUSEKEEPING.getName())) {
+                        Descriptors.RECENT_ALLOWS.getName())) {
             n += keysIn(state);
         }
         return n;

@@ -6,7 +6,6 @@ import io.consentgate.filter.internal.DecodedConsent;
 import io.consentgate.filter.internal.DecodedPolicy;
 import io.consentgate.filter.internal.DecodedSend;
 import io.consentgate.filter.internal.DeferredAtTime;
-import io.consentgate.filter.internal.Housekeeping;
 import io.consentgate.filter.internal.PendingAtTime;
 import io.consentgate.filter.internal.PolicyVersions;
 import io.consentgate.filter.internal.RecentAllow;
@@ -51,7 +50,6 @@ class InternalTypesTest {
                         PendingAtTime.class,
                         DeferredAtTime.class,
                         RecentAllow.class,
-                        Housekeeping.class,
                         SendRequest.class,
                         ConsentEvent.class,
                         AuditEvent.class,
@@ -70,11 +68,10 @@ class InternalTypesTest {
     void stateDescriptorsNeverUseKryo() {
         for (StateDescriptor<?, ?> d :
                 List.<StateDescriptor<?, ?>>of(
-                        Descriptors.LEDGER,
+                        Descriptors.SUBJECT,
                         Descriptors.PENDING,
                         Descriptors.DEFERRED,
                         Descriptors.RECENT_ALLOWS,
-                        Descriptors.HOUSEKEEPING,
                         Descriptors.PENDING_COUNT,
                         Descriptors.DEFERRED_COUNT,
                         Descriptors.WATERMARK,
