@@ -242,7 +242,7 @@ public final class ComplianceFilterJob {
                     env.fromSource(
                                     policySource,
                                     InputWatermarks.forPolicies(
-                                            config.maxOutOfOrderness(), config.sourceIdleness()),
+                                            config.maxOutOfOrderness(), config.policyIdleness()),
                                     POLICY_SOURCE_NAME,
                                     new AvroTypeInfo<>(DecodedPolicy.class))
                             .setParallelism(1)

@@ -35,7 +35,8 @@ class FilterConfigTest {
         assertThat(c.auditTopic()).isEqualTo("compliance.audit");
         assertThat(c.deadLetterTopic()).isEqualTo("compliance.dlq");
         assertThat(c.maxOutOfOrderness()).isEqualTo(Duration.ofMillis(300));
-        assertThat(c.sourceIdleness()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.sourceIdleness()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.policyIdleness()).isEqualTo(Duration.ofSeconds(2));
         assertThat(c.checkpointInterval()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.transactionTimeout()).isEqualTo(Duration.ofMillis(600_000));
         assertThat(c.deliveryGuarantee()).isEqualTo(FilterConfig.Guarantee.EXACTLY_ONCE);

@@ -306,7 +306,7 @@ class ClusterFaultIT {
             conf.put("checkpoint.interval", "2s");
             conf.put("checkpoint.min-pause", "500ms");
             conf.put("transaction.timeout", "300s");
-            conf.put("source.idleness", System.getProperty("fault.idleness", "5s"));
+            conf.put("source.idleness", System.getProperty("fault.idleness", "60s"));
             conf.put("parallelism", "2");
             conf.put("job.name", prefix + "filter");
             conf.forEach((k, v) -> args.add("--" + k + "=" + v));
