@@ -208,12 +208,16 @@ public final class ComplianceFilterJob {
             throws IOException {
         ComplianceFunction.Settings settings = checkPolicies(config);
 
-        // 1. Inputs: timestamps and watermarks from valid records only.
+        // 1. Inputs: timestamps and watermarks from valid records only; the sends and consent
+        // sources read in step (watermark alignment), so a catch-up does not buffer every send.
         SingleOutputStreamOperator<SubjectInput> sends =
                 env.fromSource(
                                 sendsSource,
-                                InputWatermarks.forSends(
-                                        config.maxOutOfOrderness(), config.sourceIdleness()),
+                                InputWatermarks.aligned(
+                                        InputWatermarks.forSends(
+                                                config.maxOutOfOrderness(),
+                                                config.sourceIdleness()),
+                                        config.alignmentMaxDrift()),
                                 SENDS_SOURCE_NAME,
                                 new AvroTypeInfo<>(DecodedSend.class))
                         .uid(SENDS_SOURCE_UID)
@@ -224,8 +228,11 @@ public final class ComplianceFilterJob {
         SingleOutputStreamOperator<SubjectInput> consentEvents =
                 env.fromSource(
                                 consentSource,
-                                InputWatermarks.forConsent(
-                                        config.maxOutOfOrderness(), config.sourceIdleness()),
+                                InputWatermarks.aligned(
+                                        InputWatermarks.forConsent(
+                                                config.maxOutOfOrderness(),
+                                                config.sourceIdleness()),
+                                        config.alignmentMaxDrift()),
                                 CONSENT_SOURCE_NAME,
                                 new AvroTypeInfo<>(DecodedConsent.class))
                         .uid(CONSENT_SOURCE_UID)

@@ -180,6 +180,16 @@ public final class FilterConfig {
                             + " are then late (a 5s idleness misordered 3,299 of 1M sends across a"
                             + " broker crash). Producers of quiet topics can write heartbeats to"
                             + " keep decisions flowing; see docs/reliability.md.");
+    public static final Key<Duration> ALIGNMENT_MAX_DRIFT =
+            duration(
+                    "source.alignment.max-drift",
+                    "30s",
+                    "Watermark alignment of the sends and consent sources: a partition more than"
+                            + " this far ahead in event time is paused until the others catch up,"
+                            + " so a catch-up or replay buffers at most this much of the sends"
+                            + " topic in state; 0 = off. Turn it off for bounded sources: Flink 2.2"
+                            + " fails a restored job whose finished source tasks receive alignment"
+                            + " events.");
     public static final Key<Duration> POLICY_IDLENESS =
             duration(
                     "source.idleness.policy",
@@ -517,6 +527,7 @@ public final class FilterConfig {
         positive(problems, MAX_OUT_OF_ORDERNESS, true);
         positive(problems, SOURCE_IDLENESS, false);
         positive(problems, POLICY_IDLENESS, false);
+        positive(problems, ALIGNMENT_MAX_DRIFT, true);
         positive(problems, RETRO_WINDOW, false);
         positive(problems, CHECKPOINT_INTERVAL, false);
         positive(problems, CHECKPOINT_MIN_PAUSE, true);
@@ -714,6 +725,10 @@ public final class FilterConfig {
 
     public Duration maxOutOfOrderness() {
         return get(MAX_OUT_OF_ORDERNESS);
+    }
+
+    public Duration alignmentMaxDrift() {
+        return get(ALIGNMENT_MAX_DRIFT);
     }
 
     public Duration policyIdleness() {

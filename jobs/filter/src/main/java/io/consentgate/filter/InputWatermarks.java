@@ -76,6 +76,25 @@ public final class InputWatermarks {
                                         : recordTimestamp);
     }
 
+    /** The alignment group of the sends and consent sources. */
+    static final String ALIGNMENT_GROUP = "consentgate-inputs";
+
+    /**
+     * Joins the sends and consent sources in one watermark alignment group: a Kafka partition whose
+     * watermark runs more than {@code maxDrift} ahead of the slowest active one is paused until the
+     * others catch up. Without it, a catch-up (a restart after downtime, a replay) reads the sends
+     * topic far ahead of the consent topic, and every send read early waits in keyed state with a
+     * timer until the consent history behind it has been read; with it, at most {@code maxDrift} of
+     * event time is buffered. Idle partitions do not hold the group back. {@code maxDrift} zero: no
+     * alignment.
+     */
+    public static <T> WatermarkStrategy<T> aligned(
+            WatermarkStrategy<T> strategy, Duration maxDrift) {
+        return maxDrift.isZero()
+                ? strategy
+                : strategy.withWatermarkAlignment(ALIGNMENT_GROUP, maxDrift, Duration.ofSeconds(1));
+    }
+
     /** Says whether a wrapper holds a valid record (rather than a dead letter). */
     interface IsValid<T> extends Serializable {
         boolean test(T element);

@@ -50,7 +50,11 @@ class FailureRecoveryITCase {
         }
         String faultName = topics.prefix() + "sends-source";
         InjectedFault fault = InjectedFault.create(faultName, PAUSE_UNTIL_FAILURE_MS);
-        FilterConfig config = PipelineRun.config(topics, Map.of());
+        // No watermark alignment here: these sources are bounded, and Flink 2.2 fails a restored
+        // job when a source task that had already finished receives an alignment event
+        // (FinishedOperatorChain.dispatchOperatorEvent). The production sources never finish.
+        FilterConfig config =
+                PipelineRun.config(topics, Map.of("source.alignment.max-drift", "0s"));
 
         JobID job =
                 PipelineRun.start(
