@@ -208,8 +208,8 @@ public final class ComplianceFilterJob {
             throws IOException {
         ComplianceFunction.Settings settings = checkPolicies(config);
 
-        // 1. Inputs: timestamps and watermarks from valid records only; the sends and consent
-        // sources read in step (watermark alignment), so a catch-up does not buffer every send.
+        // 1. Inputs: timestamps and watermarks from valid records only (optionally aligned: see
+        // source.alignment.max-drift).
         SingleOutputStreamOperator<SubjectInput> sends =
                 env.fromSource(
                                 sendsSource,
