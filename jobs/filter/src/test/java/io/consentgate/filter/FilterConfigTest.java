@@ -58,6 +58,7 @@ class FilterConfigTest {
         assertThat(eos.get(CheckpointingOptions.ALIGNED_CHECKPOINT_TIMEOUT))
                 .isEqualTo(Duration.ofSeconds(2));
         assertThat(eos.get(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER)).isEqualTo(3);
+        assertThat(eos.toMap()).containsEntry("state.backend.rocksdb.use-bloom-filter", "true");
 
         org.apache.flink.configuration.Configuration alo =
                 ComplianceFilterJob.flinkConfiguration(
