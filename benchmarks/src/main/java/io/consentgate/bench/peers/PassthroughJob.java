@@ -2,6 +2,7 @@ package io.consentgate.bench.peers;
 
 import io.consentgate.filter.ComplianceFilterJob;
 import io.consentgate.filter.FilterConfig;
+import io.consentgate.filter.io.KafkaIo;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -89,12 +90,8 @@ public final class PassthroughJob {
         if (exactlyOnce) {
             source.setProperty("isolation.level", "read_committed");
         }
-        Properties producer = config.kafkaProperties();
-        if (exactlyOnce) {
-            producer.setProperty(
-                    "transaction.timeout.ms",
-                    Long.toString(config.transactionTimeout().toMillis()));
-        }
+        // The filter's producer settings (batching included), so the floor is measured alike.
+        Properties producer = KafkaIo.producerProperties(config);
         KafkaSink<Tuple2<byte[], byte[]>> sink =
                 KafkaSink.<Tuple2<byte[], byte[]>>builder()
                         .setKafkaProducerConfig(producer)

@@ -80,20 +80,40 @@ public final class InputWatermarks {
     static final String ALIGNMENT_GROUP = "consentgate-inputs";
 
     /**
-     * Joins the sends and consent sources in one watermark alignment group: a Kafka partition whose
-     * watermark runs more than {@code maxDrift} ahead of the slowest active one is paused until the
-     * others catch up. Without it, a catch-up (a restart after downtime, a replay) reads the sends
-     * topic far ahead of the consent topic, and every send read early waits in keyed state with a
-     * timer until the consent history behind it has been read; with it, at most {@code maxDrift} of
-     * event time is buffered. Idle partitions do not hold the group back. {@code maxDrift} zero: no
-     * alignment.
+     * Holds the sends source back to the consent source: a sends partition whose watermark runs
+     * more than {@code maxDrift} ahead of the slowest active partition of either input is paused
+     * until the others catch up. Without it, a catch-up (a first start on a consent history, a
+     * restart after downtime, a replay) reads the sends topic far ahead of the consent topic, and
+     * every send read early waits in keyed state until the consent history behind it has been read;
+     * with it, at most about {@code maxDrift} of sends is buffered. Idle partitions do not hold the
+     * group back. {@code maxDrift} zero: no alignment.
      */
-    public static <T> WatermarkStrategy<T> aligned(
+    public static <T> WatermarkStrategy<T> alignedSends(
             WatermarkStrategy<T> strategy, Duration maxDrift) {
         return maxDrift.isZero()
                 ? strategy
-                : strategy.withWatermarkAlignment(ALIGNMENT_GROUP, maxDrift, Duration.ofSeconds(1));
+                : strategy.withWatermarkAlignment(ALIGNMENT_GROUP, maxDrift, UPDATE_INTERVAL);
     }
+
+    /**
+     * The consent source's part in the alignment: it reports its watermark to the group (which
+     * paces the sends) but is itself never paused. A consent history is sparse in event time
+     * (years, a few events per subject): pausing its partitions against each other moved each one
+     * forward by about the drift per second of wall time, which read a years-long history at under
+     * one core.
+     */
+    public static <T> WatermarkStrategy<T> alignedConsent(
+            WatermarkStrategy<T> strategy, Duration sendsMaxDrift) {
+        return sendsMaxDrift.isZero()
+                ? strategy
+                : strategy.withWatermarkAlignment(ALIGNMENT_GROUP, NEVER_PAUSED, UPDATE_INTERVAL);
+    }
+
+    /** How often the group's slowest watermark is announced to the readers. */
+    private static final Duration UPDATE_INTERVAL = Duration.ofSeconds(1);
+
+    /** A drift no watermark reaches (the coordinator saturates the sum at the maximum). */
+    private static final Duration NEVER_PAUSED = Duration.ofMillis(Long.MAX_VALUE);
 
     /** Says whether a wrapper holds a valid record (rather than a dead letter). */
     interface IsValid<T> extends Serializable {

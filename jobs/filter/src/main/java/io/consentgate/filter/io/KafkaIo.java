@@ -132,6 +132,35 @@ public final class KafkaIo {
                 KeyedRecordSerializer::keyOf);
     }
 
+    /** Producer batching unless configured otherwise (kafka.linger.ms, kafka.batch.size). */
+    static final String DEFAULT_LINGER_MS = "50";
+
+    static final String DEFAULT_BATCH_SIZE = Integer.toString(256 * 1024);
+
+    /**
+     * The sinks' producer settings: batching defaults, then the configured {@code kafka.*}
+     * properties (which win), then the transaction timeout for exactly-once.
+     *
+     * <p>Batching: the producer's defaults (linger 5 ms, 16 KiB batches) sent the filter's three
+     * outputs in many small requests; with 50 ms and 256 KiB a 400k-send catch-up took 133 s
+     * instead of 188 s, the filter's CPU fell by a quarter and the broker's by half (benchmarks,
+     * 2026-11-29). Kafka Streams lingers 100 ms by default. Under exactly-once, output is visible
+     * only when a checkpoint commits it (the commit flushes whatever lingers), so the linger adds
+     * no latency there; at-least-once output can show up to 50 ms later.
+     */
+    public static Properties producerProperties(FilterConfig config) {
+        Properties producer = new Properties();
+        producer.setProperty("linger.ms", DEFAULT_LINGER_MS);
+        producer.setProperty("batch.size", DEFAULT_BATCH_SIZE);
+        producer.putAll(config.kafkaProperties());
+        if (config.deliveryGuarantee() == FilterConfig.Guarantee.EXACTLY_ONCE) {
+            producer.setProperty(
+                    "transaction.timeout.ms",
+                    Long.toString(config.transactionTimeout().toMillis()));
+        }
+        return producer;
+    }
+
     private static <T extends SpecificRecord> KafkaSink<T> sink(
             FilterConfig config,
             String topic,
@@ -145,13 +174,8 @@ public final class KafkaIo {
                                 config.registryUrl(),
                                 topic + "-value",
                                 config.registryRetryBudget()));
-        Properties producer = config.kafkaProperties();
+        Properties producer = producerProperties(config);
         boolean exactlyOnce = config.deliveryGuarantee() == FilterConfig.Guarantee.EXACTLY_ONCE;
-        if (exactlyOnce) {
-            producer.setProperty(
-                    "transaction.timeout.ms",
-                    Long.toString(config.transactionTimeout().toMillis()));
-        }
         return KafkaSink.<T>builder()
                 .setKafkaProducerConfig(producer)
                 .setBootstrapServers(config.bootstrapServers())
