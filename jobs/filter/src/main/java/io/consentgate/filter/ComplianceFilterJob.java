@@ -145,8 +145,6 @@ public final class ComplianceFilterJob {
             conf.set(
                     CheckpointingOptions.ALIGNED_CHECKPOINT_TIMEOUT,
                     config.checkpointUnalignedAfter());
-            // Timer firing yields to checkpoints (see DecideOperator).
-            conf.set(CheckpointingOptions.ENABLE_UNALIGNED_INTERRUPTIBLE_TIMERS, true);
         }
         if (!config.checkpointDir().isEmpty()) {
             conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.checkpointDir());
@@ -280,11 +278,8 @@ public final class ComplianceFilterJob {
         SingleOutputStreamOperator<AuditEvent> audit =
                 sends.union(consentEvents)
                         .keyBy(new SubjectKey.OfInput())
-                        .connect(policies.broadcast())
-                        .transform(
-                                DECIDE_NAME,
-                                typeOf(AuditEvent.class),
-                                new DecideOperator(new ComplianceFunction(settings)))
+                        .connect(policies.broadcast(Descriptors.POLICIES))
+                        .process(new ComplianceFunction(settings), typeOf(AuditEvent.class))
                         .uid(DECIDE_UID)
                         .name(DECIDE_NAME);
 

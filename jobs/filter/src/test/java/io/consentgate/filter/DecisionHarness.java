@@ -18,6 +18,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
@@ -53,7 +54,7 @@ final class DecisionHarness implements AutoCloseable {
         function = new ComplianceFunction(settings);
         harness =
                 new KeyedBroadcastOperatorTestHarness<>(
-                        new DecideOperator(function),
+                        new CoBroadcastWithKeyedOperator<>(function, List.of(Descriptors.POLICIES)),
                         new SubjectKey.OfInput(),
                         Types.STRING,
                         maxParallelism,

@@ -59,10 +59,6 @@ class FilterConfigTest {
                 .isEqualTo(Duration.ofSeconds(2));
         assertThat(eos.get(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER)).isEqualTo(3);
         assertThat(eos.toMap()).containsEntry("state.backend.rocksdb.use-bloom-filter", "true");
-        assertThat(CheckpointingOptions.isUnalignedCheckpointInterruptibleTimersEnabled(eos))
-                .isTrue();
-        assertThat(eos.toMap())
-                .containsEntry("state.backend.rocksdb.timer-service.factory", "HEAP");
 
         org.apache.flink.configuration.Configuration alo =
                 ComplianceFilterJob.flinkConfiguration(
@@ -73,12 +69,6 @@ class FilterConfigTest {
                                 "0"));
         assertThat(alo.get(CheckpointingOptions.ENABLE_UNALIGNED)).isFalse();
         assertThat(alo.get(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER)).isZero();
-        assertThat(CheckpointingOptions.isUnalignedCheckpointInterruptibleTimersEnabled(alo))
-                .isFalse();
-        assertThat(
-                        ComplianceFilterJob.flinkConfiguration(parse("--rocksdb.timers", "ROCKSDB"))
-                                .toMap())
-                .containsEntry("state.backend.rocksdb.timer-service.factory", "ROCKSDB");
 
         assertThatThrownBy(() -> parse("--checkpoint.tolerable-failures", "-1"))
                 .hasMessageContaining("--checkpoint.tolerable-failures must be 0 or more");
