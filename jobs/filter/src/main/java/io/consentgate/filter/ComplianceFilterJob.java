@@ -154,9 +154,7 @@ public final class ComplianceFilterJob {
         // blocks; with state beyond the block cache, that made pending.get the top frame of the
         // decision thread during a 1M-subject catch-up.
         conf.setString("state.backend.rocksdb.use-bloom-filter", "true");
-        // Timers on the heap: a RocksDB timer costs a put, a cached-queue update and a delete per
-        // buffered instant, and nearly every record is buffered once (it is ahead of the
-        // watermark). The sends' alignment bounds how many are buffered in a catch-up.
+        // Timers in RocksDB unless configured otherwise (rocksdb.timers says why).
         conf.setString(
                 "state.backend.rocksdb.timer-service.factory", config.rocksDbTimers().name());
         if (!config.rocksDbLocalDir().isEmpty()) {

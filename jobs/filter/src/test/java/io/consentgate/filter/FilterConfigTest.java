@@ -59,6 +59,12 @@ class FilterConfigTest {
                 .isEqualTo(Duration.ofSeconds(2));
         assertThat(eos.get(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER)).isEqualTo(3);
         assertThat(eos.toMap()).containsEntry("state.backend.rocksdb.use-bloom-filter", "true");
+        assertThat(eos.toMap())
+                .containsEntry("state.backend.rocksdb.timer-service.factory", "ROCKSDB");
+        assertThat(
+                        ComplianceFilterJob.flinkConfiguration(parse("--rocksdb.timers", "HEAP"))
+                                .toMap())
+                .containsEntry("state.backend.rocksdb.timer-service.factory", "HEAP");
 
         org.apache.flink.configuration.Configuration alo =
                 ComplianceFilterJob.flinkConfiguration(
