@@ -158,7 +158,11 @@ resource_params() {
 
 # A pid file counts only while its process is still one of ours (its command line names our config
 # directory): pids recycle fast, and a stale file must never lead to signalling a stranger.
-ours() { [[ -r "/proc/$1/cmdline" ]] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -qF -- "$CONF"; }
+# (No `| grep -q`: under pipefail its early exit can fail the writer on a long command line.)
+ours() {
+  local cmdline
+  [[ -r "/proc/$1/cmdline" ]] && cmdline="$(tr '\0' ' ' <"/proc/$1/cmdline")" && [[ "$cmdline" == *"$CONF"* ]]
+}
 running() { [[ -f "$1" ]] && ours "$(cat "$1")"; }
 
 start_jm() {
