@@ -1,5 +1,6 @@
 package io.consentgate.filter;
 
+import io.consentgate.filter.registry.RegistryAccess;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -69,13 +70,19 @@ public final class FilterConfig {
         private final String defaultValue;
         private final String description;
         private final Function<String, T> parser;
+        private final boolean secret;
 
         private Key(
-                String name, String defaultValue, String description, Function<String, T> parser) {
+                String name,
+                String defaultValue,
+                String description,
+                Function<String, T> parser,
+                boolean secret) {
             this.name = name;
             this.defaultValue = defaultValue;
             this.description = description;
             this.parser = parser;
+            this.secret = secret;
         }
 
         public String name() {
@@ -90,15 +97,32 @@ public final class FilterConfig {
         public String description() {
             return description;
         }
+
+        /** A credential: masked wherever the configuration is shown. */
+        public boolean secret() {
+            return secret;
+        }
     }
 
     private static final List<Key<?>> KEYS = new ArrayList<>();
 
     private static <T> Key<T> key(
             String name, String defaultValue, String description, Function<String, T> parser) {
-        Key<T> k = new Key<>(name, defaultValue, description, parser);
+        Key<T> k = new Key<>(name, defaultValue, description, parser, false);
         KEYS.add(k);
         return k;
+    }
+
+    /** An optional credential (empty = none), never shown in {@link #toString()}. */
+    private static Key<String> secret(String name, String description) {
+        Key<String> k = new Key<>(name, "", description, String::trim, true);
+        KEYS.add(k);
+        return k;
+    }
+
+    /** An optional file path (empty = none). */
+    private static Key<String> optionalPath(String name, String description) {
+        return key(name, "", description, String::trim);
     }
 
     private static Key<String> text(String name, String defaultValue, String description) {
@@ -136,6 +160,32 @@ public final class FilterConfig {
                     "30s",
                     "How long a registry call retries before the job fails and restarts (records"
                             + " are never dead-lettered because the registry is down).");
+    public static final Key<String> REGISTRY_BASIC_AUTH =
+            secret(
+                    "registry.basic-auth.user-info",
+                    "USER:PASSWORD sent to the registry with HTTP basic authentication (like"
+                            + " Confluent's basic.auth.user.info). Empty = none. Keep it in the"
+                            + " --config file rather than on the command line.");
+    public static final Key<String> REGISTRY_TRUSTSTORE =
+            optionalPath(
+                    "registry.ssl.truststore.location",
+                    "Trust store for an https registry URL, read on every TaskManager. Empty ="
+                            + " the JVM's default trust.");
+    public static final Key<String> REGISTRY_TRUSTSTORE_PASSWORD =
+            secret("registry.ssl.truststore.password", "Password of the trust store, if any.");
+    public static final Key<String> REGISTRY_TRUSTSTORE_TYPE =
+            text("registry.ssl.truststore.type", "PKCS12", "Trust store type (PKCS12 or JKS).");
+    public static final Key<String> REGISTRY_KEYSTORE =
+            optionalPath(
+                    "registry.ssl.keystore.location",
+                    "Key store with the client's key and certificate, for a registry that asks"
+                            + " for them (mutual TLS). Empty = none.");
+    public static final Key<String> REGISTRY_KEYSTORE_PASSWORD =
+            secret(
+                    "registry.ssl.keystore.password",
+                    "Password of the key store and of the key in it; required with a key store.");
+    public static final Key<String> REGISTRY_KEYSTORE_TYPE =
+            text("registry.ssl.keystore.type", "PKCS12", "Key store type (PKCS12 or JKS).");
     public static final Key<String> GROUP_ID =
             text("group.id", "consentgate-filter", "Kafka consumer group id of both sources.");
     public static final Key<StartingOffsets> STARTING_OFFSETS =
@@ -337,9 +387,11 @@ public final class FilterConfig {
             duration(
                     "transaction.timeout",
                     "600000ms",
-                    "Kafka transaction timeout of the exactly-once sinks: must exceed checkpoint"
-                            + " interval plus timeout (plus restart time) and stay below the"
-                            + " broker's transaction.max.timeout.ms (default 900000ms).");
+                    "Kafka transaction timeout of the exactly-once sinks: must exceed"
+                            + " (checkpoint.tolerable-failures + 1) x (checkpoint.interval +"
+                            + " checkpoint.timeout), the longest a transaction can wait for a"
+                            + " completed checkpoint, and stay below the broker's"
+                            + " transaction.max.timeout.ms (default 900000ms).");
     public static final Key<String> TRANSACTIONAL_ID_PREFIX =
             text(
                     "transactional-id.prefix",
@@ -546,6 +598,26 @@ public final class FilterConfig {
     }
 
     private void checkRelations(List<String> problems) {
+        try {
+            RegistryAccess.of(registryUrl(), registryRetryBudget());
+        } catch (IllegalArgumentException e) {
+            problems.add("--" + REGISTRY_URL.name + ": " + e.getMessage());
+        }
+        if (get(REGISTRY_TRUSTSTORE).isEmpty() && !get(REGISTRY_TRUSTSTORE_PASSWORD).isEmpty()) {
+            problems.add(
+                    "--" + REGISTRY_TRUSTSTORE_PASSWORD.name + " is set without a trust store");
+        }
+        if (get(REGISTRY_KEYSTORE).isEmpty() != get(REGISTRY_KEYSTORE_PASSWORD).isEmpty()) {
+            problems.add(
+                    "--"
+                            + REGISTRY_KEYSTORE.name
+                            + " and --"
+                            + REGISTRY_KEYSTORE_PASSWORD.name
+                            + " go together");
+        }
+        if (!get(REGISTRY_BASIC_AUTH).isEmpty() && get(REGISTRY_BASIC_AUTH).indexOf(':') < 0) {
+            problems.add("--" + REGISTRY_BASIC_AUTH.name + " must be USER:PASSWORD");
+        }
         positive(problems, MAX_OUT_OF_ORDERNESS, true);
         positive(problems, SOURCE_IDLENESS, false);
         positive(problems, POLICY_IDLENESS, false);
@@ -583,16 +655,22 @@ public final class FilterConfig {
                             + BROKER_MAX_TRANSACTION_TIMEOUT_MS
                             + "ms), or the sinks cannot start");
         }
-        long checkpointMs = checkpointInterval().toMillis() + checkpointTimeout().toMillis();
-        if (deliveryGuarantee() == Guarantee.EXACTLY_ONCE && txMs <= checkpointMs) {
+        // A transaction opened at one checkpoint commits when the next checkpoint completes; with
+        // tolerated failures that can be (failures + 1) attempts later, each up to interval +
+        // timeout. Kafka aborts it if the timeout ends first, and its records are then lost.
+        long attempts = Math.max(0, checkpointTolerableFailures()) + 1L;
+        long openMs = attempts * (checkpointInterval().toMillis() + checkpointTimeout().toMillis());
+        if (deliveryGuarantee() == Guarantee.EXACTLY_ONCE && txMs <= openMs) {
             problems.add(
                     "--"
                             + TRANSACTION_TIMEOUT.name
                             + " ("
                             + txMs
-                            + "ms) must exceed checkpoint.interval + checkpoint.timeout ("
-                            + checkpointMs
-                            + "ms), or Kafka aborts transactions before they commit");
+                            + "ms) must exceed (checkpoint.tolerable-failures + 1) x"
+                            + " (checkpoint.interval + checkpoint.timeout) ("
+                            + openMs
+                            + "ms), the longest a transaction can stay open, or Kafka aborts"
+                            + " transactions before they commit");
         }
         List<String> outputs =
                 List.of(approvedTopic(), deferredTopic(), auditTopic(), deadLetterTopic());
@@ -706,6 +784,31 @@ public final class FilterConfig {
 
     public Duration registryRetryBudget() {
         return get(REGISTRY_RETRY_BUDGET);
+    }
+
+    /** The registry's URL, retry budget, and credentials and TLS stores when configured. */
+    public RegistryAccess registryAccess() {
+        RegistryAccess access = RegistryAccess.of(registryUrl(), registryRetryBudget());
+        if (!get(REGISTRY_BASIC_AUTH).isEmpty()) {
+            access = access.withBasicAuth(get(REGISTRY_BASIC_AUTH));
+        }
+        if (!get(REGISTRY_TRUSTSTORE).isEmpty()) {
+            access =
+                    access.withTruststore(
+                            new RegistryAccess.Store(
+                                    get(REGISTRY_TRUSTSTORE),
+                                    get(REGISTRY_TRUSTSTORE_PASSWORD),
+                                    get(REGISTRY_TRUSTSTORE_TYPE)));
+        }
+        if (!get(REGISTRY_KEYSTORE).isEmpty()) {
+            access =
+                    access.withKeystore(
+                            new RegistryAccess.Store(
+                                    get(REGISTRY_KEYSTORE),
+                                    get(REGISTRY_KEYSTORE_PASSWORD),
+                                    get(REGISTRY_KEYSTORE_TYPE)));
+        }
+        return access;
     }
 
     public String groupId() {
@@ -884,15 +987,17 @@ public final class FilterConfig {
     }
 
     /**
-     * The effective values for logging: every key with its value; Kafka pass-through values and
-     * credentials in URLs are masked.
+     * The effective values for logging: every key with its value; secrets, Kafka pass-through
+     * values and credentials in URLs are masked.
      */
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("FilterConfig{");
         for (Key<?> k : KEYS) {
             String v = raw.getOrDefault(k.name, k.defaultValue);
-            if (v != null) {
+            if (k.secret && v != null && !v.isEmpty()) {
+                v = "***";
+            } else if (v != null) {
                 v = v.replaceAll("://[^/@]*@", "://***@"); // credentials in a URL
             }
             sb.append(k.name).append('=').append(v).append(", ");

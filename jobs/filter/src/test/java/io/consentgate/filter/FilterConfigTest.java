@@ -147,6 +147,66 @@ class FilterConfigTest {
     }
 
     @Test
+    void registryCredentialsAndStoresReachTheClientButNeverTheLog() throws Exception {
+        FilterConfig c =
+                parse(
+                        "--registry.url",
+                        "https://registry:8081",
+                        "--registry.basic-auth.user-info",
+                        "filter:registry-secret",
+                        "--registry.ssl.truststore.location",
+                        "/etc/consentgate/trust.p12",
+                        "--registry.ssl.truststore.password",
+                        "trust-secret",
+                        "--registry.ssl.keystore.location",
+                        "/etc/consentgate/client.jks",
+                        "--registry.ssl.keystore.password",
+                        "key-secret",
+                        "--registry.ssl.keystore.type",
+                        "JKS");
+        assertThat(c.registryAccess())
+                .isEqualTo(
+                        io.consentgate.filter.registry.RegistryAccess.of(
+                                        "https://registry:8081", Duration.ofSeconds(30))
+                                .withBasicAuth("filter:registry-secret")
+                                .withTruststore(
+                                        new io.consentgate.filter.registry.RegistryAccess.Store(
+                                                "/etc/consentgate/trust.p12",
+                                                "trust-secret",
+                                                "PKCS12"))
+                                .withKeystore(
+                                        new io.consentgate.filter.registry.RegistryAccess.Store(
+                                                "/etc/consentgate/client.jks",
+                                                "key-secret",
+                                                "JKS")));
+        assertThat(c.toString())
+                .contains("registry.basic-auth.user-info=***")
+                .contains("registry.ssl.truststore.location=/etc/consentgate/trust.p12")
+                .doesNotContain("registry-secret")
+                .doesNotContain("trust-secret")
+                .doesNotContain("key-secret");
+        assertThat(c.registryAccess().toString()).doesNotContain("secret").contains("basic auth");
+        // Unset secrets show as empty, so a reader can tell "none" from "masked".
+        assertThat(parse().toString()).contains("registry.basic-auth.user-info=,");
+    }
+
+    @Test
+    void registryAccessSettingsThatCannotWorkAreRefused() {
+        assertThatThrownBy(() -> parse("--registry.url", "https://user:pw@registry:8081"))
+                .hasMessageContaining("credentials do not belong in the registry URL")
+                .hasMessageNotContaining("pw@");
+        assertThatThrownBy(() -> parse("--registry.url", "registry:8081"))
+                .hasMessageContaining("must be http:// or https://");
+        assertThatThrownBy(() -> parse("--registry.basic-auth.user-info", "just-a-token"))
+                .hasMessageContaining("must be USER:PASSWORD")
+                .hasMessageNotContaining("just-a-token");
+        assertThatThrownBy(() -> parse("--registry.ssl.keystore.location", "/k.p12"))
+                .hasMessageContaining("go together");
+        assertThatThrownBy(() -> parse("--registry.ssl.truststore.password", "x"))
+                .hasMessageContaining("is set without a trust store");
+    }
+
+    @Test
     void refusesKafkaPropertiesTheJobOwns() {
         assertThatThrownBy(() -> parse("--kafka.transaction.timeout.ms", "1000"))
                 .hasMessageContaining("use transaction.timeout instead");
@@ -177,7 +237,34 @@ class FilterConfigTest {
     @Test
     void transactionTimeoutMustOutlastACheckpoint() {
         assertThatThrownBy(() -> parse("--transaction.timeout", "60s"))
-                .hasMessageContaining("must exceed checkpoint.interval + checkpoint.timeout");
+                .hasMessageContaining("must exceed (checkpoint.tolerable-failures + 1)");
+    }
+
+    @Test
+    void transactionTimeoutMustOutlastEveryToleratedCheckpointFailure() throws Exception {
+        // Defaults: 4 attempts x (10 s + 2 min) = 520 s, under the 600 s default.
+        assertThat(parse().transactionTimeout()).isEqualTo(Duration.ofMinutes(10));
+        // One attempt fits (130 s), but three tolerated failures do not: a transaction opened
+        // before them would be aborted by Kafka before the next completed checkpoint commits it.
+        assertThatThrownBy(() -> parse("--transaction.timeout", "300s"))
+                .hasMessageContaining("(520000ms)");
+        assertThat(
+                        parse(
+                                        "--transaction.timeout",
+                                        "300s",
+                                        "--checkpoint.tolerable-failures",
+                                        "1")
+                                .transactionTimeout())
+                .isEqualTo(Duration.ofSeconds(300));
+        // The check is about Kafka transactions: at-least-once has none.
+        assertThat(
+                        parse(
+                                        "--delivery.guarantee",
+                                        "AT_LEAST_ONCE",
+                                        "--transaction.timeout",
+                                        "300s")
+                                .checkpointTolerableFailures())
+                .isEqualTo(3);
     }
 
     @Test

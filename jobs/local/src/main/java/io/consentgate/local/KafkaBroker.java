@@ -389,7 +389,8 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    static int freePort() {
+    /** A loopback port free right now (another process may take it before it is bound). */
+    public static int freePort() {
         try (ServerSocket s = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
             s.setReuseAddress(true);
             return s.getLocalPort();

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
@@ -71,14 +72,16 @@ public final class SchemaRegistryServer implements AutoCloseable {
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Thread shutdownHook;
+    private final Map<String, String> settings;
     private volatile int port;
     private volatile int managementPort;
     private volatile Process process;
     private boolean stopped;
 
-    private SchemaRegistryServer(Distribution dist, Path workDir) {
+    private SchemaRegistryServer(Distribution dist, Path workDir, Map<String, String> settings) {
         this.dist = dist;
         this.workDir = workDir;
+        this.settings = Map.copyOf(settings);
         this.logFile = workDir.resolve("apicurio-" + dist.version + ".log");
         this.shutdownHook = new Thread(this::killChild, "apicurio-registry-shutdown");
     }
@@ -88,12 +91,21 @@ public final class SchemaRegistryServer implements AutoCloseable {
      * missing) and waits until it is ready.
      */
     public static SchemaRegistryServer start(Path workDir) {
+        return start(workDir, Map.of());
+    }
+
+    /**
+     * Starts a registry with these extra Quarkus/Apicurio settings (system properties of the child
+     * JVM), e.g. a TLS port and key store. The plain HTTP port stays open for the readiness check.
+     */
+    public static SchemaRegistryServer start(Path workDir, Map<String, String> settings) {
         try {
             Files.createDirectories(workDir.resolve("tmp"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + workDir, e);
         }
-        SchemaRegistryServer server = new SchemaRegistryServer(Distribution.locate(), workDir);
+        SchemaRegistryServer server =
+                new SchemaRegistryServer(Distribution.locate(), workDir, settings);
         Runtime.getRuntime().addShutdownHook(server.shutdownHook);
         try {
             server.launchOnFreePorts();
@@ -212,6 +224,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
         cmd.add("-Dquarkus.management.port=" + managementPort);
         cmd.add("-Dapicurio.rules.global.compatibility=BACKWARD");
         cmd.add("-Dregistry.rules.global.compatibility=BACKWARD"); // the 2.x name
+        settings.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-jar");
         cmd.add(dist.jar.toString());
         ProcessBuilder pb =

@@ -307,7 +307,9 @@ class ClusterFaultIT {
             conf.put("topic.dlq", topic("compliance.dlq"));
             conf.put("checkpoint.interval", "2s");
             conf.put("checkpoint.min-pause", "500ms");
-            conf.put("transaction.timeout", "300s");
+            // Above (3 tolerated failures + 1) x (2 s + the default 2 min checkpoint timeout) = 488
+            // s.
+            conf.put("transaction.timeout", "540s");
             conf.put("source.idleness", System.getProperty("fault.idleness", "60s"));
             conf.put("parallelism", "2");
             conf.put("job.name", prefix + "filter");

@@ -35,8 +35,7 @@ public final class KafkaIo {
                 .setDeserializer(
                         new SendRequestDeserializer(
                                 InputLimits.of(config),
-                                Registry.writerSchemas(
-                                        config.registryUrl(), config.registryRetryBudget())))
+                                Registry.writerSchemas(config.registryAccess())))
                 .build();
     }
 
@@ -45,8 +44,7 @@ public final class KafkaIo {
                 .setDeserializer(
                         new ConsentEventDeserializer(
                                 InputLimits.of(config),
-                                Registry.writerSchemas(
-                                        config.registryUrl(), config.registryRetryBudget())))
+                                Registry.writerSchemas(config.registryAccess())))
                 .build();
     }
 
@@ -63,8 +61,7 @@ public final class KafkaIo {
                 .setDeserializer(
                         new PolicyDocumentDeserializer(
                                 InputLimits.of(config),
-                                Registry.writerSchemas(
-                                        config.registryUrl(), config.registryRetryBudget())))
+                                Registry.writerSchemas(config.registryAccess())))
                 .build();
     }
 
@@ -169,11 +166,7 @@ public final class KafkaIo {
             KeyedRecordSerializer.KeyOf<T> keyOf) {
         RegistryAvroSerializationSchema<T> value =
                 RegistryAvroSerializationSchema.forSpecific(
-                        type,
-                        Registry.coderProvider(
-                                config.registryUrl(),
-                                topic + "-value",
-                                config.registryRetryBudget()));
+                        type, Registry.coderProvider(config.registryAccess(), topic + "-value"));
         Properties producer = producerProperties(config);
         boolean exactlyOnce = config.deliveryGuarantee() == FilterConfig.Guarantee.EXACTLY_ONCE;
         return KafkaSink.<T>builder()

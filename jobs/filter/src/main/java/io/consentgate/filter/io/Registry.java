@@ -2,6 +2,7 @@ package io.consentgate.filter.io;
 
 import io.consentgate.filter.registry.ConfluentRegistryClient;
 import io.consentgate.filter.registry.ConfluentSchemaCoderProvider;
+import io.consentgate.filter.registry.RegistryAccess;
 import io.consentgate.filter.registry.RegistryUnavailableException;
 import io.consentgate.filter.registry.SchemaRegistryException;
 import io.consentgate.filter.registry.UnknownSchemaIdException;
@@ -19,8 +20,13 @@ public final class Registry {
 
     /** Writer-schema lookups by id, for the input deserializers. */
     public static WriterSchemas.Factory writerSchemas(String baseUrl, Duration retryBudget) {
+        return writerSchemas(RegistryAccess.of(baseUrl, retryBudget));
+    }
+
+    /** Writer-schema lookups by id through a registry with credentials or TLS stores. */
+    public static WriterSchemas.Factory writerSchemas(RegistryAccess access) {
         return () -> {
-            ConfluentRegistryClient client = new ConfluentRegistryClient(baseUrl, retryBudget);
+            ConfluentRegistryClient client = new ConfluentRegistryClient(access);
             return id -> {
                 try {
                     return client.schemaById(id);
@@ -51,7 +57,7 @@ public final class Registry {
 
     /** Registers output schemas under {@code subject} and writes the Confluent header. */
     public static SchemaCoder.SchemaCoderProvider coderProvider(
-            String baseUrl, String subject, Duration retryBudget) {
-        return new ConfluentSchemaCoderProvider(baseUrl, subject, retryBudget);
+            RegistryAccess access, String subject) {
+        return new ConfluentSchemaCoderProvider(access, subject);
     }
 }

@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * A client of the Confluent Schema Registry REST API: registers Avro schemas under subjects and
  * fetches them by id, caching both, retrying outages within a time budget.
  *
- * <p>Serializable as configuration only (URL and budget); the HTTP client and the caches are
- * rebuilt after deserialization. Thread-safe.
+ * <p>Serializable as configuration only ({@link RegistryAccess}: URL, budget, credentials, TLS
+ * stores); the HTTP client and the caches are rebuilt after deserialization. Thread-safe.
  *
  * <p>Against Apicurio's Confluent API, ids are content ids (one id for the same schema under
  * several subjects, with gaps), and lookups by id ignore {@code ?subject=}.
@@ -48,10 +48,11 @@ public final class ConfluentRegistryClient implements Serializable {
     private static final int ERROR_SCHEMA_NOT_FOUND = 40403;
     private static final int MAX_MESSAGE_CHARS = 500;
 
+    private final RegistryAccess access;
     private final String baseUrl;
     private final Duration retryBudget;
 
-    private transient HttpClient http;
+    private transient volatile HttpClient http;
     private transient Map<Integer, Schema> schemasById;
     private transient Map<SubjectSchema, Integer> idsBySubjectSchema;
 
@@ -60,12 +61,14 @@ public final class ConfluentRegistryClient implements Serializable {
      * @param retryBudget how long one call keeps retrying connection failures and 5xx answers
      */
     public ConfluentRegistryClient(String baseUrl, Duration retryBudget) {
-        Objects.requireNonNull(baseUrl, "baseUrl");
-        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
-        this.retryBudget = Objects.requireNonNull(retryBudget, "retryBudget");
-        if (retryBudget.isNegative()) {
-            throw new IllegalArgumentException("negative retry budget");
-        }
+        this(RegistryAccess.of(baseUrl, retryBudget));
+    }
+
+    /** A client with the access's credentials and TLS stores (read at the first call). */
+    public ConfluentRegistryClient(RegistryAccess access) {
+        this.access = Objects.requireNonNull(access, "access");
+        this.baseUrl = access.baseUrl();
+        this.retryBudget = access.retryBudget();
         init();
     }
 
@@ -95,7 +98,7 @@ public final class ConfluentRegistryClient implements Serializable {
         String body = JSON.writeValueAsString(Map.of("schema", schema.toString()));
         HttpResponse<String> r =
                 call(
-                        HttpRequest.newBuilder(URI.create(url))
+                        request(url)
                                 .header("Content-Type", CONTENT_TYPE)
                                 .header("Accept", CONTENT_TYPE)
                                 .POST(HttpRequest.BodyPublishers.ofString(body)),
@@ -130,12 +133,7 @@ public final class ConfluentRegistryClient implements Serializable {
             return cached;
         }
         String url = baseUrl + "/schemas/ids/" + id;
-        HttpResponse<String> r =
-                call(
-                        HttpRequest.newBuilder(URI.create(url))
-                                .header("Accept", CONTENT_TYPE)
-                                .GET(),
-                        url);
+        HttpResponse<String> r = call(request(url).header("Accept", CONTENT_TYPE).GET(), url);
         if (r.statusCode() == 404 && errorCode(r) == ERROR_SCHEMA_NOT_FOUND) {
             throw new UnknownSchemaIdException(id, baseUrl);
         }
@@ -163,8 +161,35 @@ public final class ConfluentRegistryClient implements Serializable {
         return raced != null ? raced : schema;
     }
 
+    private HttpRequest.Builder request(String url) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url));
+        access.authorization().ifPresent(a -> b.header("Authorization", a));
+        return b;
+    }
+
+    /** The HTTP client, built at the first call: a TLS store that cannot be read fails it. */
+    private HttpClient http() throws SchemaRegistryException {
+        HttpClient h = http;
+        if (h == null) {
+            synchronized (this) {
+                h = http;
+                if (h == null) {
+                    HttpClient.Builder b =
+                            HttpClient.newBuilder()
+                                    .version(HttpClient.Version.HTTP_1_1)
+                                    .connectTimeout(CONNECT_TIMEOUT);
+                    access.sslContext().ifPresent(b::sslContext);
+                    h = b.build();
+                    http = h;
+                }
+            }
+        }
+        return h;
+    }
+
     /** Sends, retrying connection failures and 5xx with exponential backoff within the budget. */
     private HttpResponse<String> call(HttpRequest.Builder request, String url) throws IOException {
+        HttpClient http = http();
         long start = System.nanoTime();
         long deadline = start + retryBudget.toNanos();
         long backoffMs = FIRST_BACKOFF_MS;
@@ -280,6 +305,9 @@ public final class ConfluentRegistryClient implements Serializable {
                         + ": HTTP "
                         + r.statusCode()
                         + (code > 0 ? " error_code " + code : "")
+                        + (r.statusCode() == 401 || r.statusCode() == 403
+                                ? " (the registry refuses this client's credentials)"
+                                : "")
                         + " from "
                         + url
                         + ": "
@@ -291,11 +319,7 @@ public final class ConfluentRegistryClient implements Serializable {
     }
 
     private void init() {
-        http =
-                HttpClient.newBuilder()
-                        .version(HttpClient.Version.HTTP_1_1)
-                        .connectTimeout(CONNECT_TIMEOUT)
-                        .build();
+        http = null;
         schemasById = new ConcurrentHashMap<>();
         idsBySubjectSchema = new ConcurrentHashMap<>();
     }
@@ -307,7 +331,7 @@ public final class ConfluentRegistryClient implements Serializable {
 
     @Override
     public String toString() {
-        return "ConfluentRegistryClient[" + baseUrl + "]";
+        return "ConfluentRegistryClient[" + access + "]";
     }
 
     private record SubjectSchema(String subject, Schema schema) {}

@@ -10,11 +10,19 @@ import org.apache.flink.formats.avro.SchemaCoder;
  */
 public final class ConfluentSchemaCoderProvider implements SchemaCoder.SchemaCoderProvider {
 
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
-    private final String baseUrl;
+    private final RegistryAccess access;
     private final String subject;
-    private final Duration retryBudget;
+
+    /**
+     * @param access how to reach the registry (URL, retry budget, credentials, TLS)
+     * @param subjectOrNull the subject writers register under; {@code null} for readers only
+     */
+    public ConfluentSchemaCoderProvider(RegistryAccess access, String subjectOrNull) {
+        this.access = Objects.requireNonNull(access, "access");
+        this.subject = subjectOrNull;
+    }
 
     /**
      * @param baseUrl the Confluent API root, e.g. {@code http://127.0.0.1:8080/apis/ccompat/v7}
@@ -23,9 +31,7 @@ public final class ConfluentSchemaCoderProvider implements SchemaCoder.SchemaCod
      */
     public ConfluentSchemaCoderProvider(
             String baseUrl, String subjectOrNull, Duration retryBudget) {
-        this.baseUrl = Objects.requireNonNull(baseUrl, "baseUrl");
-        this.subject = subjectOrNull;
-        this.retryBudget = Objects.requireNonNull(retryBudget, "retryBudget");
+        this(RegistryAccess.of(baseUrl, retryBudget), subjectOrNull);
     }
 
     /** A provider whose writers register under the topic's value subject. */
@@ -41,24 +47,23 @@ public final class ConfluentSchemaCoderProvider implements SchemaCoder.SchemaCod
 
     @Override
     public ConfluentSchemaCoder get() {
-        return new ConfluentSchemaCoder(new ConfluentRegistryClient(baseUrl, retryBudget), subject);
+        return new ConfluentSchemaCoder(new ConfluentRegistryClient(access), subject);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof ConfluentSchemaCoderProvider p
-                && baseUrl.equals(p.baseUrl)
-                && Objects.equals(subject, p.subject)
-                && retryBudget.equals(p.retryBudget);
+                && access.equals(p.access)
+                && Objects.equals(subject, p.subject);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(baseUrl, subject, retryBudget);
+        return Objects.hash(access, subject);
     }
 
     @Override
     public String toString() {
-        return "ConfluentSchemaCoderProvider[" + baseUrl + ", subject " + subject + "]";
+        return "ConfluentSchemaCoderProvider[" + access + ", subject " + subject + "]";
     }
 }

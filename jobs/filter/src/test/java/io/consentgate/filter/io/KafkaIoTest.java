@@ -40,8 +40,8 @@ class KafkaIoTest {
                                 "--delivery.guarantee",
                                 "EXACTLY_ONCE",
                                 "--transaction.timeout",
-                                "7min"));
-        assertThat(p).containsEntry("transaction.timeout.ms", Long.toString(7 * 60_000L));
+                                "9min"));
+        assertThat(p).containsEntry("transaction.timeout.ms", Long.toString(9 * 60_000L));
 
         Properties alo =
                 KafkaIo.producerProperties(config("--delivery.guarantee", "AT_LEAST_ONCE"));

@@ -2,6 +2,7 @@ package io.consentgate.filter.it;
 
 import io.consentgate.filter.SubjectKey;
 import io.consentgate.filter.registry.ConfluentSchemaCoderProvider;
+import io.consentgate.filter.registry.RegistryAccess;
 import io.consentgate.local.LocalInfra;
 import io.consentgate.replay.ScenarioEvent;
 import java.time.Duration;
@@ -50,12 +51,18 @@ final class KafkaTestIo implements AutoCloseable {
     /** How long a read waits for open transactions to end and for records to arrive. */
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
-    private final String registryUrl = LocalInfra.registry().confluentApiUrl();
+    private final RegistryAccess registry;
     private final KafkaProducer<byte[], byte[]> producer;
     private final Map<String, RegistryAvroSerializationSchema<SpecificRecord>> writers =
             new HashMap<>();
 
     KafkaTestIo() {
+        this(localRegistry());
+    }
+
+    /** Writing through this registry (credentials, TLS) instead of the JVM's plain one. */
+    KafkaTestIo(RegistryAccess registry) {
+        this.registry = registry;
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalInfra.broker().bootstrapServers());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -89,7 +96,12 @@ final class KafkaTestIo implements AutoCloseable {
     }
 
     String registryUrl() {
-        return registryUrl;
+        return registry.baseUrl();
+    }
+
+    /** The JVM's registry ({@link LocalInfra}), plain HTTP. */
+    static RegistryAccess localRegistry() {
+        return RegistryAccess.of(LocalInfra.registry().confluentApiUrl(), REGISTRY_BUDGET);
     }
 
     /** The record in the Confluent wire format, its schema registered under topic-value. */
@@ -104,10 +116,10 @@ final class KafkaTestIo implements AutoCloseable {
                                                 RegistryAvroSerializationSchema.forSpecific(
                                                         record.getClass()
                                                                 .asSubclass(SpecificRecord.class),
-                                                        ConfluentSchemaCoderProvider.forTopicValues(
-                                                                registryUrl,
-                                                                topic,
-                                                                REGISTRY_BUDGET)));
+                                                        new ConfluentSchemaCoderProvider(
+                                                                registry,
+                                                                ConfluentSchemaCoderProvider
+                                                                        .valueSubject(topic))));
         return writer.serialize(record);
     }
 
@@ -171,13 +183,16 @@ final class KafkaTestIo implements AutoCloseable {
      * transaction stays open: read_committed consumers would wait behind it.
      */
     static <T extends SpecificRecord> List<Out<T>> readCommitted(String topic, Class<T> type) {
+        return readCommitted(topic, type, localRegistry());
+    }
+
+    /** {@link #readCommitted(String, Class)}, with schemas from this registry. */
+    static <T extends SpecificRecord> List<Out<T>> readCommitted(
+            String topic, Class<T> type, RegistryAccess registry) {
         Map<TopicPartition, Long> end = stableEnd(topic);
         RegistryAvroDeserializationSchema<T> reader =
                 new RegistryAvroDeserializationSchema<>(
-                        type,
-                        null,
-                        new ConfluentSchemaCoderProvider(
-                                LocalInfra.registry().confluentApiUrl(), null, REGISTRY_BUDGET));
+                        type, null, new ConfluentSchemaCoderProvider(registry, null));
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalInfra.broker().bootstrapServers());
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

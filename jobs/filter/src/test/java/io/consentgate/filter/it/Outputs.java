@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.consentgate.engine.Policy;
 import io.consentgate.filter.SubjectKey;
 import io.consentgate.filter.it.KafkaTestIo.Out;
+import io.consentgate.filter.registry.RegistryAccess;
 import io.consentgate.replay.DecidedSend;
 import io.consentgate.replay.ScenarioEvent;
 import io.consentgate.replay.ScenarioRunner;
@@ -25,10 +26,14 @@ record Outputs(
         List<Out<DeferredSend>> deferred) {
 
     static Outputs read(Topics topics) {
+        return read(topics, KafkaTestIo.localRegistry());
+    }
+
+    static Outputs read(Topics topics, RegistryAccess registry) {
         return new Outputs(
-                KafkaTestIo.readCommitted(topics.audit(), AuditEvent.class),
-                KafkaTestIo.readCommitted(topics.approved(), ApprovedSend.class),
-                KafkaTestIo.readCommitted(topics.deferred(), DeferredSend.class));
+                KafkaTestIo.readCommitted(topics.audit(), AuditEvent.class, registry),
+                KafkaTestIo.readCommitted(topics.approved(), ApprovedSend.class, registry),
+                KafkaTestIo.readCommitted(topics.deferred(), DeferredSend.class, registry));
     }
 
     long countFirst(Verdict verdict) {

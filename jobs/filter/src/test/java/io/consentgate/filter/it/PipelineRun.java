@@ -40,11 +40,12 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * InstrumentedDeserializer}.
  *
  * <p>Test settings, and why: checkpoints every 500 ms so bounded runs commit quickly; a 120 s
- * transaction timeout (above checkpoint time plus restart time, far below the broker maximum) so a
- * lingering transaction shows up within a test's patience; and 30 s source idleness so that no
- * partition of a short run is declared idle while its reader is merely slow to start on a busy
- * machine, which would let the watermark overtake its records and make them late. Bounded sources
- * finish their splits, which releases the watermark without idleness.
+ * transaction timeout (far below the broker maximum) so a lingering transaction shows up within a
+ * test's patience, with a 25 s checkpoint timeout so that it still outlasts the default tolerated
+ * failures (4 x 25.5 s); and 30 s source idleness so that no partition of a short run is declared
+ * idle while its reader is merely slow to start on a busy machine, which would let the watermark
+ * overtake its records and make them late. Bounded sources finish their splits, which releases the
+ * watermark without idleness.
  */
 final class PipelineRun {
     static final int PARALLELISM = 2;
@@ -86,7 +87,7 @@ final class PipelineRun {
         m.put(FilterConfig.SOURCE_IDLENESS.name(), "30s");
         m.put(FilterConfig.CHECKPOINT_INTERVAL.name(), "500ms");
         m.put(FilterConfig.CHECKPOINT_MIN_PAUSE.name(), "100ms");
-        m.put(FilterConfig.CHECKPOINT_TIMEOUT.name(), "60s");
+        m.put(FilterConfig.CHECKPOINT_TIMEOUT.name(), "25s");
         m.put(FilterConfig.CHECKPOINT_DIR.name(), checkpoints.toUri().toString());
         m.put(FilterConfig.TRANSACTION_TIMEOUT.name(), "120s");
         m.put(FilterConfig.TRANSACTIONAL_ID_PREFIX.name(), topics.prefix() + "tx");
@@ -182,8 +183,7 @@ final class PipelineRun {
                 new InstrumentedDeserializer<>(
                         new SendRequestDeserializer(
                                 InputLimits.of(config),
-                                Registry.writerSchemas(
-                                        config.registryUrl(), config.registryRetryBudget())),
+                                Registry.writerSchemas(config.registryAccess())),
                         fault));
     }
 
@@ -194,8 +194,7 @@ final class PipelineRun {
                 new InstrumentedDeserializer<>(
                         new ConsentEventDeserializer(
                                 InputLimits.of(config),
-                                Registry.writerSchemas(
-                                        config.registryUrl(), config.registryRetryBudget())),
+                                Registry.writerSchemas(config.registryAccess())),
                         null));
     }
 
@@ -205,9 +204,7 @@ final class PipelineRun {
                 config,
                 config.policyTopic(),
                 new PolicyDocumentDeserializer(
-                        InputLimits.of(config),
-                        Registry.writerSchemas(
-                                config.registryUrl(), config.registryRetryBudget())));
+                        InputLimits.of(config), Registry.writerSchemas(config.registryAccess())));
     }
 
     private static <T> KafkaSource<T> source(
