@@ -187,7 +187,10 @@ public final class ConfluentRegistryClient implements Serializable {
         return h;
     }
 
-    /** Sends, retrying connection failures and 5xx with exponential backoff within the budget. */
+    /**
+     * Sends, retrying connection failures, 5xx, 429 and 408 with exponential backoff (or the
+     * registry's Retry-After) within the budget.
+     */
     private HttpResponse<String> call(HttpRequest.Builder request, String url) throws IOException {
         HttpClient http = http();
         long start = System.nanoTime();
@@ -210,11 +213,14 @@ public final class ConfluentRegistryClient implements Serializable {
                         http.send(
                                 request.timeout(timeout).build(),
                                 HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-                if (r.statusCode() < 500) {
+                if (!retriable(r.statusCode())) {
                     return r;
                 }
                 lastProblem = "HTTP " + r.statusCode();
                 lastError = null;
+                // A rate limit (hosted registries answer 429 to a burst of lookups when many
+                // subtasks start at once) says when to come back.
+                backoffMs = Math.max(backoffMs, retryAfterMillis(r));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 InterruptedIOException ie =
@@ -260,6 +266,25 @@ public final class ConfluentRegistryClient implements Serializable {
             }
             backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
         }
+    }
+
+    /** Server errors, rate limits and request timeouts pass; other answers are final. */
+    private static boolean retriable(int status) {
+        return status >= 500 || status == 429 || status == 408;
+    }
+
+    /** The Retry-After header in seconds (capped at the longest backoff), or 0. */
+    private static long retryAfterMillis(HttpResponse<String> r) {
+        String v = r.headers().firstValue("Retry-After").orElse("").trim();
+        if (v.isEmpty() || v.length() > 6) {
+            return 0; // absent, or an HTTP date: fall back to the exponential backoff
+        }
+        for (int i = 0; i < v.length(); i++) {
+            if (v.charAt(i) < '0' || v.charAt(i) > '9') {
+                return 0;
+            }
+        }
+        return Math.min(Long.parseLong(v) * 1000, MAX_BACKOFF_MS);
     }
 
     private static JsonNode parse(HttpResponse<String> r, String url)

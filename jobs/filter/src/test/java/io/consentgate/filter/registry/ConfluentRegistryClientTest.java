@@ -153,6 +153,44 @@ class ConfluentRegistryClientTest {
     }
 
     @Test
+    void aRateLimitedLookupWaitsAsToldAndRetries() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stub.createContext(
+                "/",
+                ex -> {
+                    boolean limited = calls.incrementAndGet() <= 2;
+                    byte[] body =
+                            (limited
+                                            ? "{\"error_code\":42901,\"message\":\"slow down\"}"
+                                            : "{\"schema\":\"\\\"string\\\"\"}")
+                                    .getBytes(StandardCharsets.UTF_8);
+                    if (limited) {
+                        ex.getResponseHeaders().add("Retry-After", "1");
+                    }
+                    ex.sendResponseHeaders(limited ? 429 : 200, body.length);
+                    try (OutputStream out = ex.getResponseBody()) {
+                        out.write(body);
+                    }
+                });
+        stub.start();
+        try {
+            String base = "http://127.0.0.1:" + stub.getAddress().getPort();
+            long t0 = System.nanoTime();
+
+            Schema schema = new ConfluentRegistryClient(base, Duration.ofSeconds(20)).schemaById(3);
+
+            assertThat(schema).isEqualTo(Schema.create(Schema.Type.STRING));
+            assertThat(calls).hasValue(3);
+            // Two answers said "come back in 1 s"; the exponential backoff alone waits 0.3 s.
+            assertThat(Duration.ofNanos(System.nanoTime() - t0))
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(1900));
+        } finally {
+            stub.stop(0);
+        }
+    }
+
+    @Test
     void aSchemaThatIsNotAvroIsReportedAsSuch() throws Exception {
         HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         stub.createContext(
