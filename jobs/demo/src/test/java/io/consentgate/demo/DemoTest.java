@@ -74,11 +74,28 @@ class DemoTest {
         Demo demo = Demo.start(options, out);
         String bootstrap = demo.bootstrapServers();
         try {
-            Demo.Outcome outcome = demo.run();
+            // While it runs, scrape the job's Prometheus endpoint as docker/'s Prometheus would.
+            Set<String> exported = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            Thread scraper = new Thread(() -> scrape(demo.metricsUrl(), exported), "scraper");
+            scraper.setDaemon(true);
+            scraper.start();
+            Demo.Outcome outcome;
+            try {
+                outcome = demo.run();
+            } finally {
+                scraper.interrupt();
+                scraper.join(10_000);
+            }
             DemoReport.print(out, demo, outcome);
             assertThat(outcome)
                     .as("the demo's output:%n%s", console.toString(StandardCharsets.UTF_8))
                     .isEqualTo(Demo.Outcome.COMPLETED);
+            // Every metric the Grafana dashboard in docker/ queries is one the job exports.
+            assertThat(exported).as("metrics exported while the demo ran").hasSizeGreaterThan(50);
+            assertThat(DockerStack.dashboardMetrics()).hasSizeGreaterThan(10);
+            assertThat(exported)
+                    .as("metrics the dashboard queries")
+                    .containsAll(DockerStack.dashboardMetrics());
 
             TrafficGenerator.Counters generated = demo.generated();
             assertThat(generated.sends()).isEqualTo(SENDS);
@@ -237,5 +254,31 @@ class DemoTest {
             Thread.sleep(200);
         } while (System.nanoTime() < deadline);
         assertThat(alive).as("threads of the broker, Flink or the demo").isEmpty();
+    }
+
+    /** Collects the metric names of the Prometheus endpoint once a second until interrupted. */
+    private static void scrape(String url, Set<String> names) {
+        HttpClient http = HttpClient.newHttpClient();
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                String body =
+                        http.send(
+                                        HttpRequest.newBuilder(URI.create(url))
+                                                .timeout(Duration.ofSeconds(5))
+                                                .build(),
+                                        HttpResponse.BodyHandlers.ofString())
+                                .body();
+                names.addAll(DockerStack.exposedMetrics(body));
+                Thread.sleep(1_000);
+            } catch (IOException notUpYet) {
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
     }
 }
