@@ -160,6 +160,14 @@ public final class Harness implements Callable<Integer> {
                             + " benchmarks/README.md for why.")
     List<String> filterOptions = new ArrayList<>();
 
+    @Option(
+            names = "--flink-option",
+            description =
+                    "KEY=VALUE of Flink's configuration for both Flink variants (repeatable), e.g."
+                            + " state.backend.rocksdb.block.blocksize=16kb: tuning experiments"
+                            + " beyond the filter's own keys.")
+    List<String> flinkOptions = new ArrayList<>();
+
     @Option(names = "--child-heap", defaultValue = "1g", description = "-Xmx of each variant.")
     String childHeap;
 
@@ -830,6 +838,13 @@ public final class Harness implements Callable<Integer> {
         jvm.add("-Xms" + childHeap);
         jvm.add("-D" + LocalFlink.MANAGED_MEMORY_PROPERTY + "=" + managedMemory);
         jvm.add("-D" + LocalFlink.TMP_DIR_PROPERTY + "=" + state.resolve("flink-tmp"));
+        for (String o : flinkOptions) {
+            int eq = o.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--flink-option wants KEY=VALUE: " + o);
+            }
+            jvm.add("-D" + LocalFlink.CONF_PROPERTY_PREFIX + o);
+        }
         if (jfrVariants.stream().anyMatch(j -> j.equalsIgnoreCase(v.id))) {
             jvm.add(
                     "-XX:StartFlightRecording=filename="
@@ -996,6 +1011,7 @@ public final class Harness implements Callable<Integer> {
                         : guarantee == FilterConfig.Guarantee.EXACTLY_ONCE ? 100 : 30_000);
         config.put("childHeap", childHeap);
         config.put("flinkManagedMemory", managedMemory);
+        config.put("flinkOptions", flinkOptions);
         config.put("seed", seed);
         config.put("eventStart", eventStart);
         config.put("backlogEventRate", backlogEventRate);

@@ -18,6 +18,12 @@ public final class LocalFlink {
     /** Managed memory of the TaskManager (RocksDB's block cache and write buffers). */
     public static final String MANAGED_MEMORY_PROPERTY = "bench.flink.managed-memory";
 
+    /**
+     * System properties with this prefix are Flink settings ({@code -Dbench.flink.conf.KEY=VALUE}),
+     * applied over the job's own: the harness's {@code --flink-option}.
+     */
+    public static final String CONF_PROPERTY_PREFIX = "bench.flink.conf.";
+
     /** Where Flink's temporary files go. */
     public static final String TMP_DIR_PROPERTY = "bench.flink.tmp-dir";
 
@@ -34,6 +40,12 @@ public final class LocalFlink {
         String tmp = System.getProperty(TMP_DIR_PROPERTY);
         if (tmp != null) {
             conf.set(CoreOptions.TMP_DIRS, tmp);
+        }
+        for (String name : System.getProperties().stringPropertyNames()) {
+            if (name.startsWith(CONF_PROPERTY_PREFIX)) {
+                conf.setString(
+                        name.substring(CONF_PROPERTY_PREFIX.length()), System.getProperty(name));
+            }
         }
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "disable");
         conf.setString("jobmanager.bind-host", "127.0.0.1");
