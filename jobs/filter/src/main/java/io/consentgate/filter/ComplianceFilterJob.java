@@ -154,6 +154,15 @@ public final class ComplianceFilterJob {
         // blocks; with state beyond the block cache, that made pending.get the top frame of the
         // decision thread during a 1M-subject catch-up.
         conf.setString("state.backend.rocksdb.use-bloom-filter", "true");
+        // Partitioned index and filter blocks: with state beyond the block cache only their top
+        // level stays cached and partitions load on demand, instead of whole index and filter
+        // blocks evicting data blocks (and each other). With larger write buffers (most pending
+        // entries are deleted before a flush) a 400k-send catch-up beyond managed memory took
+        // half the CPU (benchmarks/README.md, third round).
+        conf.setString("state.backend.rocksdb.memory.partitioned-index-filters", "true");
+        conf.setString(
+                "state.backend.rocksdb.memory.write-buffer-ratio",
+                Double.toString(config.rocksDbWriteBufferRatio()));
         // Timers in RocksDB unless configured otherwise (rocksdb.timers says why).
         conf.setString(
                 "state.backend.rocksdb.timer-service.factory", config.rocksDbTimers().name());

@@ -60,6 +60,16 @@ class FilterConfigTest {
         assertThat(eos.get(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER)).isEqualTo(3);
         assertThat(eos.toMap()).containsEntry("state.backend.rocksdb.use-bloom-filter", "true");
         assertThat(eos.toMap())
+                .containsEntry("state.backend.rocksdb.memory.partitioned-index-filters", "true")
+                .containsEntry("state.backend.rocksdb.memory.write-buffer-ratio", "0.7");
+        assertThat(
+                        ComplianceFilterJob.flinkConfiguration(
+                                        parse("--rocksdb.write-buffer-ratio", "0.5"))
+                                .toMap())
+                .containsEntry("state.backend.rocksdb.memory.write-buffer-ratio", "0.5");
+        assertThatThrownBy(() -> parse("--rocksdb.write-buffer-ratio", "1"))
+                .hasMessageContaining("not between 0 and 1");
+        assertThat(eos.toMap())
                 .containsEntry("state.backend.rocksdb.timer-service.factory", "ROCKSDB");
         assertThat(
                         ComplianceFilterJob.flinkConfiguration(parse("--rocksdb.timers", "HEAP"))
